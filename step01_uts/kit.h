@@ -29,7 +29,7 @@
 /* What every phase may look at. */
 struct container {
 	char **argv;       /* COMMAND and its arguments */
-	pid_t child_pid;   /* the container's first process, as the host sees it */
+	pid_t child_pid;   /* the container's first process, as the host sees it (0 in the child) */
 };
 
 /* One command-line option of a layer, e.g. --hostname NAME. */

@@ -101,6 +101,21 @@ static int parse_options(int argc, char **argv)
 	}
 }
 
+/*
+ * COMMAND starts with every signal at its default and none blocked: an
+ * ignored SIGTERM inherited from whoever started the kit would survive
+ * execve() and make the container deaf to `kill`.
+ */
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);  /* fails harmlessly for SIGKILL, SIGSTOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* The child: wait until the parent says go, run every layer's in_child, exec. */
 static int child_main(void *arg)
 {
@@ -109,6 +124,7 @@ static int child_main(void *arg)
 
 	/* If the kit dies, so does the container: nobody would clean up. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	reset_signals();
 	close(go_pipe[1]);
 	if (read(go_pipe[0], &go, 1) != 1)
 		_exit(EXIT_KIT_ERROR);  /* the parent failed and has reported why */

@@ -1,0 +1,58 @@
+# The container lab kit: one directory per isolation layer, each a complete
+# program that adds one layer to the previous step's. See README.md.
+#
+#   make            build every step
+#   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
+#   make check      run the tests (STEP=03 for one step's tests)
+#   make demo       every step once, host vs container side by side
+#   make diff STEP=03   what step 03 adds to step 02
+#   make deps       install the Debian packages the kit needs
+
+STEPS      := $(sort $(patsubst %/,%,$(wildcard step[0-9][0-9]_*/)))
+TOOLS      := $(patsubst tests/tools/%.c,tests/tools/bin/%,$(wildcard tests/tools/*.c))
+ROOTFS     ?= rootfs
+ROOTFS_TAR ?=
+
+all: $(STEPS)
+
+$(STEPS):
+	$(MAKE) -C $@
+
+deps:
+	@scripts/deps.sh
+
+# Rebuilt only when missing, or when a tarball is given to import.
+rootfs:
+	@if [ -n "$(ROOTFS_TAR)" ] || [ ! -x $(ROOTFS)/bin/sh ]; then \
+		scripts/make-rootfs.sh $(ROOTFS) $(ROOTFS_TAR); fi
+
+# Test-only probes: static, so they run in any rootfs; installed into it.
+tests/tools/bin/%: tests/tools/%.c
+	@mkdir -p tests/tools/bin
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
+test-tools: rootfs $(TOOLS)
+	@mkdir -p $(ROOTFS)/usr/local/bin
+	@cp $(TOOLS) $(ROOTFS)/usr/local/bin/
+
+check: deps
+	@$(MAKE) --no-print-directory all test-tools
+	@tests/run.sh $(STEP)
+
+demo: deps
+	@$(MAKE) --no-print-directory all rootfs
+	@scripts/demo.sh
+
+# What step STEP adds to the one before it: sources and docs, not tests or binaries.
+diff:
+	@test -n "$(STEP)" || { echo "usage: make diff STEP=03" >&2; exit 2; }
+	@cur=$$(ls -d step$(STEP)_* 2>/dev/null); \
+	 prev=$$(ls -d step$$(printf %02d $$((10#$(STEP) - 1)))_* 2>/dev/null); \
+	 test -n "$$cur" -a -n "$$prev" || { echo "make diff: no step $(STEP) or step before it" >&2; exit 2; }; \
+	 diff -ruN -x container -x tests $$prev $$cur; test $$? -le 1
+
+clean:
+	for s in $(STEPS); do $(MAKE) -C $$s clean; done
+	rm -rf tests/tools/bin build
+
+.PHONY: all $(STEPS) deps rootfs test-tools check demo diff clean

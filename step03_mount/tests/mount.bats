@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# step03_mount: the mount namespace and pivot_root - the container's own
+# mount table, root directory, /proc, /dev and /sys.
+
+load ../../tests/helpers
+
+setup() {
+	kit_setup
+	MARKER=$(mktemp /tmp/kit-host-marker.XXXXXX)
+	echo host-secret >"$MARKER"
+}
+
+teardown() {
+	kit_teardown
+	rm -f "$MARKER"
+}
+
+@test "mount: the container's mount namespace is not the host's" {
+	run kit -- readlink /proc/self/ns/mnt
+	assert_success
+	refute_output "$(readlink /proc/self/ns/mnt)"
+}
+
+@test "mount: ps inside lists only the container's processes" {
+	run kit -- ps -o pid,comm
+	assert_success
+	assert_equal "${#lines[@]}" 2  # the header and ps itself, which is PID 1
+	assert_line --index 1 --regexp '^ +1 ps$'
+}
+
+@test "mount: /proc inside is fresh and belongs to the container" {
+	run kit -- sh -c 'cat /proc/1/comm; ls /proc | grep -c "^[0-9]"'
+	assert_success
+	assert_line --index 0 sh
+	[ "${lines[1]}" -le 4 ]  # sh, and the pipeline's ls and grep
+}
+
+@test "mount: the host's mount table is unchanged while a container runs and after" {
+	start_bg -- sh -c 'echo ready; sleep 1000'
+	assert_equal "$(host_mounts)" "$HOST_MOUNTS_BEFORE"
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_nothing_left
+}
+
+@test "mount: a mount made inside is never visible on the host" {
+	start_bg -- sh -c 'mkdir -p /tmp/inside && mount -t tmpfs kit-inside /tmp/inside && grep -c kit-inside /proc/self/mounts; echo ready; sleep 1000'
+	if [ "$(head -n1 "$BG_OUT")" = 1 ]; then
+		run grep kit-inside /proc/self/mountinfo
+		assert_failure
+		run grep kit-inside "/proc/$$/mountinfo"
+		assert_failure
+	else
+		note "mount inside was refused (a later layer forbids it): $(head -n1 "$BG_OUT")"
+	fi
+	assert_equal "$(host_mounts)" "$HOST_MOUNTS_BEFORE"
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_nothing_left
+}
+
+@test "mount: a host file outside the rootfs is unreachable" {
+	run kit -- cat "$MARKER"
+	assert_failure
+	refute_output --partial host-secret
+	run kit -- find / -xdev -name "$(basename "$MARKER")"
+	refute_output --partial "$(basename "$MARKER")"
+}
+
+@test "mount: the double-chroot breakout escapes plain chroot but not pivot_root" {
+	# The same probe, first in a plain chroot on the host: it escapes.
+	local path
+	path=$(probe chroot_escape)
+	run chroot "$KIT_ROOTFS" /usr/local/bin/chroot_escape "$MARKER"
+	assert_output --partial escaped
+	# Then inside the container: nothing is left above its root.
+	run kit -- "$path" "$MARKER"
+	refute_output --partial escaped
+	assert_output --partial contained
+}
+
+@test "mount: the old root is detached, no host mount is listed inside" {
+	run kit -- awk '{ print $5 }' /proc/self/mountinfo
+	assert_success
+	# Only the container's own mount points: its root and what it mounted.
+	refute_line --regexp '^/(home|boot|work|var|run|tmp|mnt|usr|etc)'
+	refute_output --partial "$KIT_ROOTFS"
+	assert_line /
+	assert_line /proc
+}
+
+@test "mount: /sys is read-only" {
+	run kit -- sh -c 'grep " /sys " /proc/self/mounts; touch /sys/kernel/kit-test'
+	assert_failure
+	assert_line --index 0 --regexp '^sysfs /sys sysfs ro,'
+}
+
+@test "mount: /dev holds only the minimal devices, none of the host's disks" {
+	run kit -- ls /dev
+	assert_success
+	assert_equal "$(echo "$output" | sort | tr '\n' ' ')" \
+		"fd full null ptmx pts random shm stderr stdin stdout tty urandom zero "
+	run kit -- sh -c 'echo x >/dev/null && head -c 4 /dev/zero | wc -c'
+	assert_success
+	assert_output 4
+}
+
+@test "mount: a missing or invalid --rootfs is refused with exit 125" {
+	run "$CONTAINER" --rootfs /no/such/rootfs -- true
+	assert_equal "$status" 125
+	assert_output --partial "/no/such/rootfs"
+	assert_output --partial "No such file or directory"
+	run "$CONTAINER" --rootfs /etc/passwd -- true
+	assert_equal "$status" 125
+	assert_output --partial "not a directory"
+	run "$CONTAINER" --rootfs / -- true
+	assert_equal "$status" 125
+	assert_nothing_left
+}

@@ -1,0 +1,108 @@
+# helpers.bash - shared by every step's bats tests.
+#
+# The program under test is $CONTAINER (default: the step's own program), so
+# step K's tests can run against every later step's program: that is how the
+# kit proves the final container still has every layer.
+# $PROGRAM_STEP is the step number of that program (from its directory name).
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+KIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${CONTAINER:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)/container}"
+: "${KIT_ROOTFS:=$KIT_TOP/rootfs}"
+PROGRAM_STEP=$(basename "$(dirname "$CONTAINER")" | sed -n 's/^step0*\([0-9][0-9]*\)_.*/\1/p')
+: "${PROGRAM_STEP:=${KIT_PROGRAM_STEP:?cannot tell the step of $CONTAINER: set KIT_PROGRAM_STEP}}"
+
+# The step that adds each namespace type; a type not in use maps to 99.
+declare -A NS_STEP=([uts]=1 [pid]=2 [mnt]=3 [net]=4 [user]=5 [cgroup]=6 [ipc]=8 [time]=99)
+
+# Runs the program under test with the options a test needs on every step:
+# from step03 on, the rootfs (given explicitly, so a student's copy finds it).
+KIT_OPTS=()
+[ "$PROGRAM_STEP" -ge 3 ] && KIT_OPTS+=(--rootfs "$KIT_ROOTFS")
+kit() { "$CONTAINER" "${KIT_OPTS[@]}" "$@"; }
+
+# Where a test-only probe (tests/tools/*.c) is, as COMMAND sees it.
+probe() {
+	if [ "$PROGRAM_STEP" -ge 3 ]; then echo "/usr/local/bin/$1"; else echo "$KIT_TOP/tests/tools/bin/$1"; fi
+}
+
+# Says, in the test output, that a later layer forbade what a test tried.
+note() { echo "# $*" >&3; }
+
+# --- a container in the background, for "during" comparisons -------------
+
+# start_bg [OPTIONS] -- COMMAND...: starts a container whose COMMAND prints
+# "ready" when it is set up, and waits for that line. Its output goes to
+# $BG_OUT; $BG_PID is the kit's process, $BG_CHILD the container's init.
+start_bg() {
+	BG_OUT=$(mktemp "$BATS_TEST_TMPDIR/bg.XXXXXX")
+	"$CONTAINER" "${KIT_OPTS[@]}" "$@" >"$BG_OUT" 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	local i
+	for i in $(seq 100); do
+		grep -q '^ready$' "$BG_OUT" && break
+		kill -0 "$BG_PID" 2>/dev/null || { cat "$BG_OUT"; fail "container exited before ready"; }
+		sleep 0.1
+	done
+	grep -q '^ready$' "$BG_OUT" || { cat "$BG_OUT"; fail "container not ready after 10 s"; }
+	BG_CHILD=$(pgrep -P "$BG_PID" | head -n1)
+}
+
+# Waits for the background container's exit and sets $BG_STATUS.
+wait_bg() {
+	BG_STATUS=0
+	wait "$BG_PID" || BG_STATUS=$?
+}
+
+stop_all_bg() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL $(pgrep -P "$pid") 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	BG_PIDS=()
+}
+
+# --- the host's state, to prove a container leaves it as it found it ---------
+
+# Mount points and types, without the ids that change on every mount.
+host_mounts() { awk '{ print $5, $9 }' /proc/self/mountinfo | sort; }
+
+# Processes running the program under test.
+kit_processes() {
+	local exe p
+	exe=$(readlink -f "$CONTAINER")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+snapshot_host() {
+	HOST_MOUNTS_BEFORE=$(host_mounts)
+	HOST_HOSTNAME_BEFORE=$(hostname)
+}
+
+assert_host_unchanged() {
+	assert_equal "$(host_mounts)" "$HOST_MOUNTS_BEFORE"
+	assert_equal "$(hostname)" "$HOST_HOSTNAME_BEFORE"
+}
+
+assert_nothing_left() {
+	assert_equal "$(kit_processes)" ""
+	assert_host_unchanged
+}
+
+kit_setup() {
+	BG_PIDS=()
+	snapshot_host
+}
+
+kit_teardown() {
+	stop_all_bg
+}
