@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# demo.sh - every built step once, the host and the container side by side.
+# PAUSE=1 waits for Enter between steps. Leaves nothing behind.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+rootfs=$top/rootfs
+if [ -t 1 ]; then bold=$'\e[1m' dim=$'\e[2m' off=$'\e[0m'; else bold='' dim='' off=''; fi
+
+title() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$off"; }
+# side_by_side LABEL HOST-COMMAND CONTAINER-OUTPUT
+side_by_side() {
+	printf '%s$ %s%s\n' "$dim" "$2" "$off"
+	printf '%s%-41s| %s%s\n' "$bold" "on the host" "in the container" "$off"
+	paste -d'|' <(bash -c "$2" 2>&1 | cut -c1-40 | awk '{ printf "%-41s\n", $0 }') <(printf '%s\n' "$3") | sed 's/|/| /'
+}
+pause() { if [ "${PAUSE:-0}" = 1 ]; then read -r -p "(Enter for the next step) " _; fi; }
+run() { local step=$1; shift; "$top/$step/container" "$@"; }
+built() { [ -x "$top/$1/container" ]; }
+
+demo_step01() {
+	title "step01_uts: a UTS namespace (chapter 2.2, unshare --uts)"
+	side_by_side uts "hostname; readlink /proc/self/ns/uts" \
+		"$(run step01_uts --hostname demo-box -- sh -c 'hostname; readlink /proc/self/ns/uts')"
+}
+
+demo_step02() {
+	title "step02_pid: + a PID namespace (chapter 2.2, unshare --pid --fork)"
+	side_by_side pid 'echo "my PID: $$"; readlink /proc/self/ns/pid' \
+		"$(run step02_pid -- sh -c 'echo "my PID: $$"; readlink /proc/self/ns/pid')"
+	echo "...but /proc is still the host's: ps inside sees $(run step02_pid -- sh -c 'ls /proc | grep -c "^[0-9]"') processes"
+}
+
+demo_step03() {
+	title "step03_mount: + a mount namespace and pivot_root (chapter 2.2, 5.2)"
+	side_by_side mount 'ps -e | wc -l; wc -l </proc/self/mounts; echo $(ls /)' \
+		"$(run step03_mount --rootfs "$rootfs" -- sh -c 'ps | wc -l; wc -l </proc/self/mounts; echo $(ls /)')"
+}
+
+[ -x "$rootfs/bin/sh" ] || { echo "demo: no rootfs: run make rootfs" >&2; exit 1; }
+for step in step01_uts step02_pid step03_mount; do
+	built "$step" || continue
+	"demo_${step%%_*}"
+	pause
+done
+printf '\n%sdemo done; nothing is left running or mounted.%s\n' "$bold" "$off"
