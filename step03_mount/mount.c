@@ -6,11 +6,12 @@
  * Order matters, and each step is why the next one is safe:
  *   1. make every mount private, so nothing we do propagates to the host;
  *   2. bind the rootfs onto itself, because pivot_root needs a mount point;
- *   3. build a minimal /dev and a read-only /sys while the host's /dev is
- *      still reachable (device nodes are bind-mounted from it);
+ *   3. build a minimal /dev, a read-only /sys and a fresh /proc (which shows
+ *      only our PID namespace) while the host's tree is still reachable:
+ *      device nodes are bind-mounted from it, and a user namespace (step05)
+ *      may mount proc and sysfs only where the host's are visible;
  *   4. pivot_root into the rootfs and detach the old root: unlike chroot,
- *      no path (not even "..") leads back to the host's tree;
- *   5. mount a fresh /proc, which shows only our PID namespace.
+ *      no path (not even "..") leads back to the host's tree.
  *
  * Chapter: 2.2 "unshare --mount", 5.2 "Creating Container Manually"
  *          (step 3, essential mounts; step 4, the root).
@@ -168,9 +169,9 @@ static int setup_mounts(struct container *c)
 		return -1;
 	if (make_dev() < 0 ||
 	    mount_traced("sysfs", "sys", "sysfs", safe | MS_RDONLY, NULL) < 0 ||
-	    enter_rootfs() < 0)
+	    mount_traced("proc", "proc", "proc", safe, NULL) < 0)
 		return -1;
-	return mount_traced("proc", "/proc", "proc", safe, NULL);
+	return enter_rootfs();
 }
 
 static const struct layer_option mount_options[] = {
