@@ -21,9 +21,13 @@ declare -A NS_STEP=([uts]=1 [pid]=2 [mnt]=3 [net]=4 [user]=5 [cgroup]=6 [ipc]=8 
 
 # Runs the program under test with the options a test needs on every step:
 # from step03 on, the rootfs (given explicitly, so a student's copy finds it).
+# In the rootless run (tests/run.sh, from step05 on), $KIT_AS_USER names the
+# unprivileged user the program runs as; everything else in a test stays root.
 KIT_OPTS=()
 [ "$PROGRAM_STEP" -ge 3 ] && KIT_OPTS+=(--rootfs "$KIT_ROOTFS")
-kit() { "$CONTAINER" "${KIT_OPTS[@]}" "$@"; }
+KIT_RUNNER=()
+[ -n "${KIT_AS_USER:-}" ] && KIT_RUNNER=(setpriv --reuid="$KIT_AS_USER" --regid="$KIT_AS_USER" --init-groups)
+kit() { "${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" "$@"; }
 
 # Where a test-only probe (tests/tools/*.c) is, as COMMAND sees it.
 probe() {
@@ -40,7 +44,7 @@ note() { echo "# $*" >&3; }
 # $BG_OUT; $BG_PID is the kit's process, $BG_CHILD the container's init.
 start_bg() {
 	BG_OUT=$(mktemp "$BATS_TEST_TMPDIR/bg.XXXXXX")
-	"$CONTAINER" "${KIT_OPTS[@]}" "$@" >"$BG_OUT" 2>&1 3>&- &
+	"${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" "$@" >"$BG_OUT" 2>&1 3>&- &
 	BG_PID=$!
 	BG_PIDS+=("$BG_PID")
 	local i

@@ -2,14 +2,17 @@
 # run.sh [STEP] - runs the kit's bats tests, cumulatively.
 #
 # Step K's tests run against step K's program AND every later step's program
-# (CONTAINER=...), so the final container provably keeps every layer. Prints
-# a table (rows: whose tests; columns: which program), writes JUnit reports
-# to build/reports/, and ends with one line: "N passed, N failed, N skipped".
+# (CONTAINER=...), so the final container provably keeps every layer. From
+# step05 on, steps 01-05's tests run a second time with the program started
+# by an unprivileged user (rootless). Prints a table (rows: whose tests;
+# columns: which program), writes JUnit reports to build/reports/, and ends
+# with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 only=${1:-}
 reports=$top/build/reports
+rootless_user=kit-rootless
 mkdir -p "$reports"
 rm -f "$reports"/*.xml "$reports"/*.tap
 
@@ -20,44 +23,90 @@ done
 [ "${#steps[@]}" -gt 0 ] || { echo "run.sh: no step is built: run make" >&2; exit 2; }
 
 step_number() { local n=${1#step}; n=${n%%_*}; echo $((10#$n)); }
+selected() { [ -z "$only" ] || [ "$(step_number "$1")" -eq "$((10#$only))" ]; }
 
 declare -A cell
 total_pass=0 total_fail=0 total_skip=0
+
+# run_tests MODE TESTS-STEP PROGRAM-STEP [VAR=VALUE...]: one bats run, counted.
+run_tests() {
+	local mode=$1 tests_step=$2 program_step=$3 name out pass skip fail
+	shift 3
+	name="${mode}-${tests_step%%_*}-on-${program_step%%_*}"
+	out=$reports/$name.tap
+	echo "=== ${tests_step}'s tests against ${program_step}/container ($mode)"
+	env "$@" CONTAINER="$top/$program_step/container" \
+		bats --tap --report-formatter junit --output "$reports" \
+		"$top/$tests_step/tests" >"$out" 2>&1
+	mv -f "$reports/report.xml" "$reports/$name.xml" 2>/dev/null
+	cat "$out"
+	pass=$(grep -c '^ok ' "$out")
+	skip=$(grep -c '^ok .* # skip' "$out")
+	fail=$(grep -c '^not ok ' "$out")
+	pass=$((pass - skip))
+	[ "$pass$fail$skip" = 000 ] && fail=1  # bats itself failed to run
+	cell[$mode,$tests_step,$program_step]="$pass/$((pass + fail))"
+	[ "$fail" -gt 0 ] && cell[$mode,$tests_step,$program_step]+="!"
+	total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
+}
+
+# The rootless user, with a subordinate id range, and a rootfs it owns.
+make_rootless_user() {
+	userdel "$rootless_user" >/dev/null 2>&1
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$rootless_user" &&
+		usermod --add-subuids 3000000-3065535 --add-subgids 3000000-3065535 "$rootless_user" &&
+		rm -rf "$top/build/rootless" && mkdir -p "$top/build/rootless" &&
+		cp -a "$top/rootfs" "$top/build/rootless/rootfs" &&
+		chown -R "$rootless_user:" "$top/build/rootless"
+}
+
+remove_rootless_user() {
+	userdel "$rootless_user" >/dev/null 2>&1
+	sed -i "/^$rootless_user:/d" /etc/subuid /etc/subgid
+	rm -rf "$top/build/rootless"
+}
+
+print_table() {
+	local mode=$1 t p
+	printf '%-16s' "$mode"
+	for p in "${steps[@]}"; do printf '%8s' "${p%%_*}"; done
+	echo
+	for t in "${steps[@]}"; do
+		selected "$t" || continue
+		[ "$mode" = rootless ] && [ "$(step_number "$t")" -gt 5 ] && continue
+		printf '%-16s' "$t"
+		for p in "${steps[@]}"; do printf '%8s' "${cell[$mode,$t,$p]:--}"; done
+		echo
+	done
+}
+
 for tests_step in "${steps[@]}"; do
-	[ -n "$only" ] && [ "$(step_number "$tests_step")" -ne "$((10#$only))" ] && continue
+	selected "$tests_step" || continue
 	for program_step in "${steps[@]}"; do
-		[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] || continue
-		name="${tests_step%%_*}-on-${program_step%%_*}"
-		echo "=== ${tests_step}'s tests against ${program_step}/container"
-		out=$reports/$name.tap
-		CONTAINER=$top/$program_step/container \
-			bats --tap --report-formatter junit --output "$reports" \
-			"$top/$tests_step/tests" >"$out" 2>&1
-		mv -f "$reports/report.xml" "$reports/$name.xml" 2>/dev/null
-		# Show failures and skips in full; passes as one line each.
-		cat "$out"
-		pass=$(grep -c '^ok .*' "$out" | tr -d ' ')
-		skip=$(grep -c '^ok .* # skip' "$out")
-		fail=$(grep -c '^not ok ' "$out")
-		pass=$((pass - skip))
-		[ "$pass$fail$skip" = 000 ] && fail=1  # bats itself failed to run
-		cell[$tests_step,$program_step]="$pass/$((pass + fail))"
-		[ "$fail" -gt 0 ] && cell[$tests_step,$program_step]+="!"
-		total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
+		[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] &&
+			run_tests root "$tests_step" "$program_step"
 	done
 done
 
+rootless=false
+if [ "$(step_number "${steps[-1]}")" -ge 5 ] && { [ -z "$only" ] || [ "$((10#$only))" -le 5 ]; }; then
+	rootless=true
+	trap remove_rootless_user EXIT
+	make_rootless_user || { echo "run.sh: cannot create the rootless user $rootless_user" >&2; exit 2; }
+	for tests_step in "${steps[@]}"; do
+		selected "$tests_step" && [ "$(step_number "$tests_step")" -le 5 ] || continue
+		for program_step in "${steps[@]}"; do
+			[ "$(step_number "$program_step")" -ge 5 ] || continue
+			run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
+				KIT_ROOTFS="$top/build/rootless/rootfs"
+		done
+	done
+fi
+
 echo
 echo "Passed/run, per step's tests (rows) against each step's program (columns); ! = failures"
-printf '%-16s' "tests \\ program"
-for p in "${steps[@]}"; do printf '%8s' "${p%%_*}"; done
-echo
-for t in "${steps[@]}"; do
-	[ -n "$only" ] && [ "$(step_number "$t")" -ne "$((10#$only))" ] && continue
-	printf '%-16s' "$t"
-	for p in "${steps[@]}"; do printf '%8s' "${cell[$t,$p]:--}"; done
-	echo
-done
+print_table root
+if $rootless; then echo; print_table rootless; fi
 echo "JUnit reports: $reports/"
 echo
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"

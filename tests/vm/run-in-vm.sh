@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# run-in-vm.sh - run COMMAND in a throwaway qemu VM whose kernel (Debian's
+# stock amd64 one) has a pure cgroup v2 hierarchy, and exit with its status.
+#
+#   tests/vm/run-in-vm.sh make -C /work/main check STEP=06
+#
+# The guest sees the host's / read-only under a tmpfs overlay (it may write
+# anywhere, the host keeps none of it), in the same directory, with PATH,
+# TERM=dumb and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and
+# the kit's cgroup steps must also be tried on a pure v2 system.
+#
+# Environment:
+#   VM_CACHE       kernel cache (default: <repo>/build/vm)
+#   VM_TIMEOUT     seconds before the VM is killed, exit 124 (default 900)
+#   VM_ACCEL       tcg (default) or kvm; KVM hung at boot on these machines
+#   VM_MEM, VM_SMP guest memory and CPUs (default 2G, 2)
+#   VM_KERNEL_PKG  Debian kernel package (default: what linux-image-amd64
+#                  depends on, or the one already in the cache)
+#   VM_PASS_ENV    host variables passed on when set (default: CI LANG LC_ALL)
+#   VM_9P_CACHE    9p cache mode of the host's / (default loose: it is
+#                  read-only in the guest, and caching makes it much faster)
+# Exit status: COMMAND's; 124 on timeout; 125 when the VM itself fails.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+VM_CACHE=${VM_CACHE:-$TOP/build/vm}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
+VM_ACCEL=${VM_ACCEL:-tcg}
+VM_MEM=${VM_MEM:-2G}
+VM_SMP=${VM_SMP:-2}
+VM_KERNEL_PKG=${VM_KERNEL_PKG:-}
+VM_PASS_ENV=${VM_PASS_ENV:-CI LANG LC_ALL}
+VM_9P_CACHE=${VM_9P_CACHE:-loose}
+BUSYBOX=/bin/busybox
+
+# Loaded at boot, each after the modules it depends on (modules.dep).  The
+# first line is what the guest needs to boot; the rest is what the kit's
+# tests use: loop devices, veth, bridges, NAT by nftables or iptables-nft.
+# Anything else loads on demand in the guest (busybox modprobe).
+BOOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+TEST_MODULES="crc32c_generic loop veth bridge tun ext4 squashfs
+	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_compat
+	xt_MASQUERADE xt_conntrack xt_nat"
+
+KERNEL_CMDLINE="console=ttyS0 quiet systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all panic=-1"
+
+RUNDIR=""
+VM_PID=""
+
+say() { echo "run-in-vm: $*" >&2; }
+die() {
+	say "error: $*"
+	exit 125
+}
+
+usage() {
+	echo "usage: $0 COMMAND [ARG]...   (see the head of this script)" >&2
+	exit 125
+}
+
+# --- the kernel ------------------------------------------------------------
+
+check_tools() {
+	local t
+	command -v qemu-system-x86_64 >/dev/null ||
+		die "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (or: make deps)"
+	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found: apt-get install busybox-static"
+	for t in apt-get apt-cache dpkg-deb flock timeout; do
+		command -v "$t" >/dev/null || die "$t not found (a Debian host is needed)"
+	done
+}
+
+# The newest kernel already unpacked, so runs need no apt at all.
+cached_kernel_pkg() {
+	local d
+	for d in "$VM_CACHE"/kernel/*/.complete; do
+		if [ -e "$d" ]; then basename "$(dirname "$d")"; fi
+	done | sort -V | tail -n 1
+}
+
+# What linux-image-amd64 points to; the newest versioned one otherwise.
+# Not -cloud-: that flavour has no 9p.
+apt_kernel_pkg() {
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *|\{0,1\}Depends: <\{0,1\}\(linux-image-[^ >]*\)>\{0,1\}$/\1/p' | head -n 1) || true
+	[ -n "$pkg" ] || pkg=$(apt-cache search --names-only '^linux-image-[0-9.]+-[0-9]+-amd64$' 2>/dev/null |
+		cut -d' ' -f1 | sort -V | tail -n 1) || true
+	echo "$pkg"
+}
+
+# apt-get download (no install), dpkg-deb -x, and busybox depmod for the
+# modules.dep that the package leaves to its postinst.
+fetch_kernel() { # package
+	local pkg=$1 tmp dir
+	tmp=$(mktemp -d "$VM_CACHE/kernel/.fetch.XXXXXX")
+	say "fetching $pkg into $VM_CACHE (once)"
+	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2); then
+		rm -rf "$tmp"
+		die "cannot download the kernel package $pkg (try: apt-get update; or set VM_KERNEL_PKG)"
+	fi
+	dpkg-deb -x "$tmp"/*.deb "$tmp/root" || { rm -rf "$tmp"; die "cannot unpack $pkg"; }
+	rm -f "$tmp"/*.deb
+	dir=$(modules_dir "$tmp/root") || { rm -rf "$tmp"; die "$pkg has no modules"; }
+	"$BUSYBOX" depmod -b "$tmp/root" "$(basename "$dir")" ||
+		{ rm -rf "$tmp"; die "depmod failed for $pkg"; }
+	rm -rf "$VM_CACHE/kernel/$pkg"
+	mv "$tmp/root" "$VM_CACHE/kernel/$pkg"
+	rm -rf "$tmp"
+	touch "$VM_CACHE/kernel/$pkg/.complete"
+}
+
+modules_dir() { # unpacked package root
+	local d
+	for d in "$1"/lib/modules/* "$1"/usr/lib/modules/*; do
+		[ -d "$d/kernel" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# Sets KROOT (unpacked package), KVER, VMLINUZ, MODDIR.  Under a lock: two
+# runs at once must not fetch into the same place.
+setup_kernel() {
+	local pkg lock
+	mkdir -p "$VM_CACHE/kernel" || die "cannot create $VM_CACHE"
+	exec {lock}>"$VM_CACHE/kernel/.lock"
+	flock "$lock"
+	pkg=${VM_KERNEL_PKG:-$(cached_kernel_pkg)}
+	[ -n "$pkg" ] || pkg=$(apt_kernel_pkg)
+	[ -n "$pkg" ] || die "no linux-image-*-amd64 package known to apt (run apt-get update)"
+	[ -e "$VM_CACHE/kernel/$pkg/.complete" ] || fetch_kernel "$pkg"
+	exec {lock}>&-
+	KROOT=$VM_CACHE/kernel/$pkg
+	MODDIR=$(modules_dir "$KROOT") || die "no modules in $KROOT"
+	KVER=$(basename "$MODDIR")
+	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
+	[ -r "$VMLINUZ" ] || die "no kernel image $VMLINUZ"
+}
+
+# --- the initramfs ---------------------------------------------------------
+
+# Fills MODULES with the paths (relative to MODDIR) of the wanted modules,
+# each after its dependencies.  Built-in or absent ones are skipped.
+declare -A MOD_BY_NAME=() MOD_DEPS=() MOD_SEEN=()
+MODULES=()
+
+read_modules_dep() {
+	local path deps name
+	while IFS=: read -r path deps; do
+		name=${path##*/}
+		name=${name%%.ko*}
+		MOD_BY_NAME[${name//-/_}]=$path
+		MOD_DEPS[$path]=$deps
+	done <"$MODDIR/modules.dep"
+}
+
+visit_module() { # path
+	local dep
+	[ -z "${MOD_SEEN[$1]:-}" ] || return 0
+	MOD_SEEN[$1]=1
+	for dep in ${MOD_DEPS[$1]}; do visit_module "$dep"; done
+	MODULES+=("$1")
+}
+
+resolve_modules() {
+	local name absent=()
+	read_modules_dep
+	for name in $BOOT_MODULES $TEST_MODULES; do
+		if [ -n "${MOD_BY_NAME[$name]:-}" ]; then
+			visit_module "${MOD_BY_NAME[$name]}"
+		elif ! grep -q "/$name.ko" "$MODDIR/modules.builtin" 2>/dev/null; then
+			absent+=("$name")
+		fi
+	done
+	[ "${#absent[@]}" -eq 0 ] || say "note: $KVER has no module ${absent[*]}"
+	for name in $BOOT_MODULES; do
+		[ -n "${MOD_BY_NAME[$name]:-}" ] ||
+			grep -q "/$name.ko" "$MODDIR/modules.builtin" ||
+			die "$KVER lacks $name: it cannot boot this VM (a -cloud kernel?)"
+	done
+}
+
+# A host dir under /tmp or /run, where the guest mounts fresh tmpfs, is
+# given back to the guest by an overlay of its own: the top dir under it.
+keep_dirs() { # cwd
+	case $1 in
+	/tmp/?* | /run/?*) echo "$1" | cut -d/ -f1-3 ;;
+	esac
+}
+
+write_vm_conf() { # file
+	{
+		printf 'VM_KVER=%s\n' "$KVER"
+		printf 'VM_MODULES="%s"\n' "${MODULES[*]}"
+		printf 'VM_HOST_MODDIR=%s\n' "$MODDIR"
+		printf 'VM_9P_CACHE=%s\n' "$VM_9P_CACHE"
+		printf 'VM_KEEP_DIRS="%s"\n' "$(keep_dirs "$PWD")"
+	} >"$1"
+}
+
+# busybox, the init script, the modules and vm.conf, as an uncompressed
+# cpio: decompressing costs more than copying under TCG.
+build_initramfs() { # output
+	local root=$RUNDIR/initramfs m
+	mkdir -p "$root/bin" "$root/dev" "$root/lib/modules/$KVER"
+	cp "$BUSYBOX" "$root/bin/busybox"
+	cp "$HERE/guest-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	# Only root can; guest-init.sh reopens the console itself otherwise.
+	mknod "$root/dev/console" c 5 1 2>/dev/null || true
+	for m in "${MODULES[@]}"; do
+		mkdir -p "$root/lib/modules/$KVER/${m%/*}"
+		cp "$MODDIR/$m" "$root/lib/modules/$KVER/$m"
+	done
+	write_vm_conf "$root/vm.conf"
+	(cd "$root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null) >"$1"
+}
+
+# The command as the guest runs it: with bash, in the same directory, with
+# a clean environment but for PATH and VM_PASS_ENV.
+write_cmd() { # file command...
+	local out=$1 v
+	shift
+	{
+		printf 'export PATH=%q TERM=dumb HOME=/root USER=root LOGNAME=root SHELL=/bin/bash\n' "$PATH"
+		for v in $VM_PASS_ENV; do
+			[ -z "${!v+set}" ] || printf 'export %s=%q\n' "$v" "${!v}"
+		done
+		printf 'cd -- %q || exit 125\n' "$PWD"
+		printf 'exec'
+		printf ' %q' "$@"
+		printf '\n'
+	} >"$out"
+}
+
+# --- qemu ------------------------------------------------------------------
+
+accel_args() {
+	case $VM_ACCEL in
+	tcg) echo "-accel tcg -cpu max" ;;
+	kvm)
+		[ -w /dev/kvm ] || die "VM_ACCEL=kvm but /dev/kvm is not usable"
+		echo "-accel kvm -cpu host"
+		;;
+	*) die "VM_ACCEL must be tcg or kvm, not '$VM_ACCEL'" ;;
+	esac
+}
+
+# qemu, under timeout(1), in the background: `wait` can be interrupted by a
+# signal, a foreground command could not.  stdin is /dev/null so that qemu
+# never puts a terminal in raw mode; the console goes to our stdout and,
+# for the status fallback, to console.log.
+start_vm() { # initramfs
+	local accel
+	accel=$(accel_args)
+	# shellcheck disable=SC2086 # accel is two options
+	timeout --kill-after=10 "$VM_TIMEOUT" \
+		qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+		$accel -m "$VM_MEM" -smp "$VM_SMP" \
+		-display none -nic none -pidfile "$RUNDIR/qemu.pid" \
+		-chardev "stdio,id=con,signal=off,logfile=$RUNDIR/console.log" \
+		-serial chardev:con \
+		-kernel "$VMLINUZ" -initrd "$1" -append "$KERNEL_CMDLINE" \
+		-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+		-fsdev "local,id=hostrun,path=$RUNDIR/share,security_model=none" \
+		-device virtio-9p-pci,fsdev=hostrun,mount_tag=hostrun \
+		</dev/null &
+	VM_PID=$!
+}
+
+# timeout(1) passes the TERM on to qemu; qemu's own pid is the backstop.
+stop_vm() {
+	local i
+	[ -n "$VM_PID" ] || return 0
+	kill -TERM "$VM_PID" 2>/dev/null || true
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$VM_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	[ ! -s "$RUNDIR/qemu.pid" ] || kill -KILL "$(cat "$RUNDIR/qemu.pid")" 2>/dev/null || true
+	kill -KILL "$VM_PID" 2>/dev/null || true
+	wait "$VM_PID" 2>/dev/null || true
+	VM_PID=""
+}
+
+cleanup() {
+	stop_vm
+	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
+}
+
+on_signal() {
+	say "interrupted: stopping the VM"
+	exit 130 # the EXIT trap stops it
+}
+
+# The status file from the run share; else the last console marker.
+guest_status() {
+	if [ -s "$RUNDIR/share/status" ]; then
+		cat "$RUNDIR/share/status"
+	else
+		tr -d '\r' <"$RUNDIR/console.log" 2>/dev/null |
+			sed -n 's/^VM-EXIT-STATUS=\([0-9][0-9]*\)$/\1/p' | tail -n 1
+	fi
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+main() {
+	local t0 rc=0 status
+	[ $# -gt 0 ] || usage
+	t0=$(now)
+	check_tools
+	setup_kernel
+	resolve_modules
+	RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/run-in-vm.XXXXXX")
+	trap cleanup EXIT
+	trap on_signal INT TERM HUP
+	mkdir "$RUNDIR/share"
+	build_initramfs "$RUNDIR/initramfs.cpio"
+	write_cmd "$RUNDIR/share/cmd.sh" "$@"
+	say "booting $KVER ($VM_ACCEL, $VM_SMP CPUs, $VM_MEM, timeout ${VM_TIMEOUT}s)"
+	start_vm "$RUNDIR/initramfs.cpio"
+	wait "$VM_PID" || rc=$?
+	VM_PID=""
+	status=$(guest_status)
+	if [ -n "$status" ]; then
+		say "command exited $status; VM total $(elapsed "$t0")s"
+		exit "$status"
+	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		say "error: timed out after ${VM_TIMEOUT}s (VM_TIMEOUT): VM killed"
+		exit 124
+	fi
+	die "the VM stopped (qemu status $rc) without the command's status; see the console output above"
+}
+
+main "$@"
