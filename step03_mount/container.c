@@ -186,8 +186,10 @@ static int run_container(struct container *c)
 	int status;
 
 	for (prepared = 0; prepared < NLAYERS; prepared++)
-		if (layers[prepared]->before_clone && layers[prepared]->before_clone(c) < 0)
+		if (layers[prepared]->before_clone && layers[prepared]->before_clone(c) < 0) {
+			prepared++;  /* its cleanup undoes what it did before failing */
 			goto fail;
+		}
 	for (size_t i = 0; i < NLAYERS; i++)
 		flags |= layers[i]->clone_flags;
 

@@ -47,7 +47,8 @@ struct layer {
 	int (*before_clone)(struct container *c);   /* parent, nothing exists yet */
 	int (*after_clone)(struct container *c);    /* parent, the child is waiting */
 	int (*in_child)(struct container *c);       /* child, before exec */
-	void (*cleanup)(struct container *c);       /* parent, undo before_clone/after_clone */
+	void (*cleanup)(struct container *c);       /* parent, undo before_clone/after_clone,
+	                                               also when they failed halfway */
 };
 
 extern const struct layer uts_layer;

@@ -1,10 +1,12 @@
 #!/bin/busybox sh
+# shellcheck shell=dash disable=SC1091 # busybox ash: has local
 # guest-init.sh - PID 1 of the test VM that run-in-vm.sh boots.
 #
 # Runs in two stages, both by busybox sh:
 #   stage1 (/init in the initramfs): load the modules, mount the host's /
 #          (9p, read-only) under a tmpfs overlay, mount the API filesystems
-#          and a pure cgroup v2 hierarchy into it, then switch_root into it.
+#          and a pure cgroup v2 hierarchy into it, unpack copies of the dirs
+#          the host sent (the repo) into tmpfs, then switch_root into it.
 #   stage2 (/run/vm/init stage2, after switch_root): report the kernel and
 #          cgroup setup, run the command the host wrote to the run share,
 #          report its exit status and power off.
@@ -69,18 +71,27 @@ mount_root_overlay() {
 		overlay /newroot || fail "cannot mount the overlay root"
 }
 
-# A host dir that a fresh tmpfs (/tmp, /run) hides, e.g. a checkout in /tmp:
-# give it back, writable, by an overlay of its own.
-keep_dir() { # host dir
-	local up=/mnt/rw/keep$1
-	$BB mkdir -p "$up/u" "$up/w" "/newroot$1"
-	$BB mount -t overlay -o "lowerdir=/mnt/lower$1,upperdir=$up/u,workdir=$up/w" overlay "/newroot$1" ||
-		log "cannot make $1 visible"
+# A host dir the guest needs writable on a real (non-overlay) filesystem:
+# a tmpfs filled from the tarball the host made of it.  Overlayfs cannot be
+# the upperdir of another overlay, as the kit's own overlays need.
+copy_dir() { # index host-dir
+	local tar="/newroot/run/vm/host/copy$1.tar" dst="/newroot$2"
+	$BB mkdir -p "$dst"
+	$BB mount -t tmpfs -o mode=755,size=50% tmpfs "$dst"
+	$BB tar -xf "$tar" -C "$dst" || fail "cannot unpack $2 into the guest"
+}
+
+copy_dirs() {
+	local i=0 d
+	for d in $VM_COPY_DIRS; do
+		copy_dir "$i" "$d"
+		i=$((i + 1))
+	done
 }
 
 # The API filesystems, as a systemd host on pure cgroup v2 has them.
 mount_api() {
-	local r=/newroot d
+	local r=/newroot
 	# The unpacked modules, so modprobe works for modules not loaded above.
 	if [ -d "$r$VM_HOST_MODDIR" ]; then
 		$BB mkdir -p "$r/lib/modules/$VM_KVER"
@@ -98,7 +109,6 @@ mount_api() {
 	# Only cgroup2: cgroup_no_v1=all on the command line keeps v1 away.
 	$BB mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 $r/sys/fs/cgroup ||
 		fail "cannot mount cgroup2"
-	for d in $VM_KEEP_DIRS; do keep_dir "$d"; done
 }
 
 # What stage2 needs, on the new root: busybox, this script, the run share.
@@ -121,6 +131,7 @@ stage1() {
 	mount_root_overlay
 	mount_api
 	prepare_stage2
+	copy_dirs
 	exec $BB switch_root /newroot /run/vm/busybox sh /run/vm/init stage2
 }
 

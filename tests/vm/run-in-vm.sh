@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup functions, called from traps
 # run-in-vm.sh - run COMMAND in a throwaway qemu VM whose kernel (Debian's
 # stock amd64 one) has a pure cgroup v2 hierarchy, and exit with its status.
 #
 #   tests/vm/run-in-vm.sh make -C /work/main check STEP=06
 #
-# The guest sees the host's / read-only under a tmpfs overlay (it may write
-# anywhere, the host keeps none of it), in the same directory, with PATH,
-# TERM=dumb and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and
+# The guest sees the host's / read-only under a tmpfs overlay, and the repo
+# as a tmpfs copy: it may write anywhere, the host keeps none of it.  The
+# command runs in the same directory, with PATH, TERM=dumb and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and
 # the kit's cgroup steps must also be tried on a pure v2 system.
 #
 # Environment:
@@ -17,13 +18,15 @@
 #   VM_KERNEL_PKG  Debian kernel package (default: what linux-image-amd64
 #                  depends on, or the one already in the cache)
 #   VM_PASS_ENV    host variables passed on when set (default: CI LANG LC_ALL)
+#   VM_COPY_DIRS   dirs the guest gets as a writable tmpfs copy (default:
+#                  the repo, less the cache); the rest of / is an overlay
 #   VM_9P_CACHE    9p cache mode of the host's / (default loose: it is
 #                  read-only in the guest, and caching makes it much faster)
 # Exit status: COMMAND's; 124 on timeout; 125 when the VM itself fails.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$HERE/../.." && pwd)
+TOP=$(cd "$HERE/../.." && pwd -P)
 VM_CACHE=${VM_CACHE:-$TOP/build/vm}
 VM_TIMEOUT=${VM_TIMEOUT:-900}
 VM_ACCEL=${VM_ACCEL:-tcg}
@@ -43,7 +46,9 @@ TEST_MODULES="crc32c_generic loop veth bridge tun ext4 squashfs
 	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_compat
 	xt_MASQUERADE xt_conntrack xt_nat"
 
-KERNEL_CMDLINE="console=ttyS0 quiet systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all panic=-1"
+# loglevel=3: kernel errors (e.g. loop devices on tmpfs files) stay off the
+# console, which is the command's output; panics and oopses still show.
+KERNEL_CMDLINE="console=ttyS0 quiet loglevel=3 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all panic=-1"
 
 RUNDIR=""
 VM_PID=""
@@ -130,12 +135,32 @@ setup_kernel() {
 	[ -n "$pkg" ] || pkg=$(apt_kernel_pkg)
 	[ -n "$pkg" ] || die "no linux-image-*-amd64 package known to apt (run apt-get update)"
 	[ -e "$VM_CACHE/kernel/$pkg/.complete" ] || fetch_kernel "$pkg"
-	exec {lock}>&-
 	KROOT=$VM_CACHE/kernel/$pkg
 	MODDIR=$(modules_dir "$KROOT") || die "no modules in $KROOT"
 	KVER=$(basename "$MODDIR")
 	VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 	[ -r "$VMLINUZ" ] || die "no kernel image $VMLINUZ"
+	[ -e "$KROOT/boot/.vmlinux-tried" ] || extract_vmlinux
+	exec {lock}>&-
+	[ ! -s "$KROOT/boot/vmlinux-$KVER" ] || VMLINUZ=$KROOT/boot/vmlinux-$KVER
+}
+
+# Under TCG, the kernel's own xz decompression takes ~4 s of each boot.  A
+# kernel with CONFIG_PVH boots as the plain ELF vmlinux instead: unpack it
+# once from the bzImage's xz stream.  Without xz or PVH, keep the bzImage.
+extract_vmlinux() {
+	local boot=$KROOT/boot off
+	touch "$boot/.vmlinux-tried"
+	grep -q '^CONFIG_PVH=y' "$boot/config-$KVER" 2>/dev/null || return 0
+	command -v xz >/dev/null || return 0
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$VMLINUZ" | head -n 1 | cut -d: -f1) || true
+	[ -n "$off" ] || return 0
+	tail -c +"$((off + 1))" "$VMLINUZ" | xz -dc --single-stream >"$boot/vmlinux-$KVER.tmp" 2>/dev/null || true
+	if [ "$(head -c 4 "$boot/vmlinux-$KVER.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+		mv "$boot/vmlinux-$KVER.tmp" "$boot/vmlinux-$KVER"
+	else
+		rm -f "$boot/vmlinux-$KVER.tmp"
+	fi
 }
 
 # --- the initramfs ---------------------------------------------------------
@@ -181,12 +206,34 @@ resolve_modules() {
 	done
 }
 
-# A host dir under /tmp or /run, where the guest mounts fresh tmpfs, is
-# given back to the guest by an overlay of its own: the top dir under it.
-keep_dirs() { # cwd
-	case $1 in
-	/tmp/?* | /run/?*) echo "$1" | cut -d/ -f1-3 ;;
+# Dirs the guest gets as a tmpfs copy rather than through the root overlay:
+# the repo (an overlay cannot be the upperdir of the kit's own overlays),
+# and the command's directory when it is under /tmp or /run, which the
+# guest mounts afresh.  Each is sent as a tarball on the run share.
+copy_dir_list() {
+	local d
+	for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done
+	case $PWD in
+	"$TOP" | "$TOP"/*) ;;
+	/tmp/?* | /run/?*) echo "$PWD" | cut -d/ -f1-3 ;;
 	esac
+}
+
+# tar, but not the kernel cache nor this run's own dir.
+make_copies() {
+	local d i=0 x excl
+	COPY_DIRS=""
+	for d in $(copy_dir_list | awk '!seen[$0]++'); do
+		[ -d "$d" ] || die "VM_COPY_DIRS: no directory $d"
+		excl=()
+		for x in "$(realpath -m "$VM_CACHE")" "$RUNDIR"; do
+			case $x in "$d"/*) excl+=("--exclude=./${x#"$d"/}") ;; esac
+		done
+		tar -C "$d" "${excl[@]}" --numeric-owner -cf "$RUNDIR/share/copy$i.tar" . ||
+			die "cannot tar $d for the guest"
+		COPY_DIRS="$COPY_DIRS $d"
+		i=$((i + 1))
+	done
 }
 
 write_vm_conf() { # file
@@ -195,7 +242,7 @@ write_vm_conf() { # file
 		printf 'VM_MODULES="%s"\n' "${MODULES[*]}"
 		printf 'VM_HOST_MODDIR=%s\n' "$MODDIR"
 		printf 'VM_9P_CACHE=%s\n' "$VM_9P_CACHE"
-		printf 'VM_KEEP_DIRS="%s"\n' "$(keep_dirs "$PWD")"
+		printf 'VM_COPY_DIRS="%s"\n' "$COPY_DIRS"
 	} >"$1"
 }
 
@@ -272,10 +319,10 @@ start_vm() { # initramfs
 
 # timeout(1) passes the TERM on to qemu; qemu's own pid is the backstop.
 stop_vm() {
-	local i
+	local _
 	[ -n "$VM_PID" ] || return 0
 	kill -TERM "$VM_PID" 2>/dev/null || true
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		kill -0 "$VM_PID" 2>/dev/null || break
 		sleep 0.5
 	done
@@ -318,7 +365,9 @@ main() {
 	RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/run-in-vm.XXXXXX")
 	trap cleanup EXIT
 	trap on_signal INT TERM HUP
+	trap 'exit 141' PIPE # our output is gone: no message, just clean up
 	mkdir "$RUNDIR/share"
+	make_copies
 	build_initramfs "$RUNDIR/initramfs.cpio"
 	write_cmd "$RUNDIR/share/cmd.sh" "$@"
 	say "booting $KVER ($VM_ACCEL, $VM_SMP CPUs, $VM_MEM, timeout ${VM_TIMEOUT}s)"
