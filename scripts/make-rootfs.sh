@@ -42,6 +42,8 @@ else
 fi
 mkdir -p "$dir.new"/{proc,sys,dev,tmp}
 chmod 1777 "$dir.new/tmp"
+# Only root may enter: from step05 a container writes into it as host root.
+chmod 0700 "$dir.new"
 rm -rf "$dir"
 mv "$dir.new" "$dir"
 echo "make-rootfs: $dir is ready ($(du -sh "$dir" | cut -f1))"
