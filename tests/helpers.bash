@@ -17,7 +17,7 @@ PROGRAM_STEP=$(basename "$(dirname "$CONTAINER")" | sed -n 's/^step0*\([0-9][0-9
 : "${PROGRAM_STEP:=${KIT_PROGRAM_STEP:?cannot tell the step of $CONTAINER: set KIT_PROGRAM_STEP}}"
 
 # The step that adds each namespace type; a type not in use maps to 99.
-declare -A NS_STEP=([uts]=1 [pid]=2 [mnt]=3 [net]=4 [user]=5 [cgroup]=6 [ipc]=8 [time]=99)
+declare -gA NS_STEP=([uts]=1 [pid]=2 [mnt]=3 [net]=4 [user]=5 [cgroup]=6 [ipc]=8 [time]=99)
 
 # Runs the program under test with the options a test needs on every step:
 # from step03 on, the rootfs (given explicitly, so a student's copy finds it).

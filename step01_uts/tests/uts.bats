@@ -14,9 +14,10 @@ teardown() { kit_teardown; }
 }
 
 @test "namespaces: each is new exactly from the step that adds it (program is step $PROGRAM_STEP)" {
-	local type inside
+	local type inside checked=0
 	for type in "${!NS_STEP[@]}"; do
 		[ -e "/proc/self/ns/$type" ] || continue
+		checked=$((checked + 1))
 		inside=$(kit -- readlink "/proc/self/ns/$type")
 		if [ "$PROGRAM_STEP" -ge "${NS_STEP[$type]}" ]; then
 			[ "$inside" != "$(readlink "/proc/self/ns/$type")" ] || fail "$type: expected a new namespace, got the host's $inside"
@@ -24,6 +25,7 @@ teardown() { kit_teardown; }
 			assert_equal "$inside" "$(readlink "/proc/self/ns/$type")"
 		fi
 	done
+	[ "$checked" -ge 7 ] || fail "only $checked namespace types were compared"
 }
 
 @test "uts: the hostname inside is 'container' by default and --hostname NAME" {

@@ -100,6 +100,11 @@ mount_api() {
 	$BB mount -t proc proc $r/proc
 	$BB mount -t sysfs sysfs $r/sys
 	$BB mount -t devtmpfs devtmpfs $r/dev
+	# What udev would add: bash's <(...) needs /dev/fd.
+	$BB ln -s /proc/self/fd $r/dev/fd
+	$BB ln -s /proc/self/fd/0 $r/dev/stdin
+	$BB ln -s /proc/self/fd/1 $r/dev/stdout
+	$BB ln -s /proc/self/fd/2 $r/dev/stderr
 	$BB mkdir -p $r/dev/pts $r/dev/shm $r/dev/mqueue
 	$BB mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts $r/dev/pts
 	$BB mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm

@@ -71,7 +71,7 @@ check_tools() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (or: make deps)"
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found: apt-get install busybox-static"
-	for t in apt-get apt-cache dpkg-deb flock timeout; do
+	for t in apt-get apt-cache dpkg-deb flock timeout tar date awk; do
 		command -v "$t" >/dev/null || die "$t not found (a Debian host is needed)"
 	done
 }
@@ -358,8 +358,9 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 main() {
 	local t0 rc=0 status
 	[ $# -gt 0 ] || usage
-	t0=$(now)
 	check_tools
+	accel_args >/dev/null
+	t0=$(now)
 	setup_kernel
 	resolve_modules
 	RUNDIR=$(mktemp -d "${TMPDIR:-/tmp}/run-in-vm.XXXXXX")
