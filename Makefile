@@ -7,6 +7,7 @@
 #   make demo       every step once, host vs container side by side
 #   make diff STEP=03   what step 03 adds to step 02
 #   make deps       install the Debian packages the kit needs
+#   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
 
 STEPS      := $(sort $(patsubst %/,%,$(wildcard step[0-9][0-9]_*/)))
 TOOLS      := $(patsubst tests/tools/%.c,tests/tools/bin/%,$(wildcard tests/tools/*.c))
@@ -51,8 +52,13 @@ diff:
 	 test -n "$$cur" -a -n "$$prev" || { echo "make diff: no step $(STEP) or step before it" >&2; exit 2; }; \
 	 diff -ruN -x container -x tests $$prev $$cur; test $$? -le 1
 
+# The newest step with a network layer knows how to undo it.
+reset-host:
+	@for s in $(sort $(wildcard step0[4-9]_*/container)); do last=$$s; done; \
+	 if [ -n "$$last" ]; then $$last --reset-host; else echo "reset-host: no step with a network is built"; fi
+
 clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check demo diff clean
+.PHONY: all $(STEPS) deps rootfs test-tools check demo diff reset-host clean

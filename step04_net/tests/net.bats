@@ -1,0 +1,503 @@
+#!/usr/bin/env bats
+# step04_net: the network namespace - only lo with --net none; with --net
+# bridge (the default) an eth0 on the kit's bridge kit0, reachable from the
+# host and from other containers, with outbound NAT; nothing left behind.
+#
+# COMMAND uses busybox's applets (`busybox ip`, `ping`, `nc`): the same
+# binary is on the host and in the kit's rootfs.
+# Needs: root, iproute2 and nft on the host (to build the test's "outside"
+# netns and to look), busybox. Uses ports 18080-18083 and the netns "kitout".
+# The prototype (no mount layer, so no --rootfs) runs as
+#   CONTAINER=.../container KIT_PROGRAM_STEP=2 bats tests/net.bats
+# from a tree where ../../tests/helpers.bash exists.
+
+load ../../tests/helpers
+
+SUBNET=10.99.0.0/24       # the kit's default; KIT_SUBNET must not change it here
+GATEWAY=10.99.0.1
+# "Outside" for the NAT test: a netns behind a /30 of TEST-NET-2 (RFC 5737),
+# never a real network. (TEST-NET-1, 192.0.2.0/24, is some lab VMs' own LAN.)
+OUT_NS=kitout
+OUT_HOST=198.51.100.1
+OUT_PEER=198.51.100.2
+STATE=/run/container-kit
+unset KIT_SUBNET
+
+# --- the host's network, to prove a container leaves it as it found it ----
+
+# Links and routes, minus kit0 (it stays until --reset-host, like docker0).
+host_links() { ip -o link show | sed -E 's/^[0-9]+: ([^:@]+).*/\1/' | grep -vx kit0 | sort; }
+host_routes() {
+	{ ip -4 route show table all; ip -6 route show table all | sed 's/ expires [^ ]*//'; } |
+		grep -v ' dev kit0' | sort
+}
+host_forward() { cat /proc/sys/net/ipv4/ip_forward; }
+allocations() { ls "$STATE/net" 2>/dev/null; }  # one file per address in use
+
+snapshot_net() {
+	NET_LINKS_BEFORE=$(host_links)
+	NET_ROUTES_BEFORE=$(host_routes)
+	NET_FORWARD_BEFORE=$(host_forward)
+	NET_RULES_BEFORE=$(nft list ruleset)
+	NET_ALLOC_BEFORE=$(allocations)
+}
+
+assert_net_unchanged() {
+	assert_equal "$(host_links)" "$NET_LINKS_BEFORE"
+	assert_equal "$(host_routes)" "$NET_ROUTES_BEFORE"
+	assert_equal "$(host_forward)" "$NET_FORWARD_BEFORE"
+	assert_equal "$(nft list ruleset)" "$NET_RULES_BEFORE"
+	assert_equal "$(allocations)" "$NET_ALLOC_BEFORE"
+}
+
+assert_all_clean() {
+	assert_net_unchanged
+	assert_nothing_left
+}
+
+# Waits (the netns of a killed kit dies asynchronously) until link $1 is gone.
+assert_link_gone() {
+	local i
+	for i in $(seq 50); do
+		ip link show "$1" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	fail "link $1 still exists"
+}
+
+# The address of eth0 in a container's output ("... inet A.B.C.D/N ...").
+address_in() { sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' "$1" | head -n1; }
+
+# Runs COMMAND until it succeeds (a server in the background may not listen yet).
+retry() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- setup ----------------------------------------------------------------
+
+setup_file() {
+	# The kit's host-wide state starts and ends absent; ip_forward ends as it began.
+	"$CONTAINER" --reset-host
+	export ORIGINAL_FORWARD
+	ORIGINAL_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
+}
+
+teardown_file() {
+	"$CONTAINER" --reset-host
+	echo "$ORIGINAL_FORWARD" >/proc/sys/net/ipv4/ip_forward
+}
+
+setup() {
+	kit_setup
+	HOST_PIDS=()
+	NEEDS_RESET=
+	# kit0, the NAT table and ip_forward exist after the first bridge
+	# container; compare every test against that state.
+	kit -- true >/dev/null 2>&1 || true
+	snapshot_net
+}
+
+teardown() {
+	local pid
+	exec 5>&- 2>/dev/null || true
+	for pid in "${HOST_PIDS[@]}"; do
+		pkill -KILL -P "$pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	kit_teardown
+	ip netns delete "$OUT_NS" 2>/dev/null || true
+	ip link delete kitout-h 2>/dev/null || true
+	[ -z "$NEEDS_RESET" ] || "$CONTAINER" --reset-host || true
+}
+
+# Starts a process on the host (not in a container) and remembers it for teardown.
+host_bg() {
+	"$@" 3>&- &
+	HOST_PIDS+=("$!")
+}
+
+# The "outside": netns $OUT_NS, a veth to the host, and no route back to the
+# kit's subnet - only masquerading lets it answer a container.
+make_outside() {
+	[ -z "$(ip route show "$OUT_HOST/30")" ] || skip "$OUT_HOST/30 is in use on this host"
+	ip netns add "$OUT_NS"
+	ip link add kitout-h type veth peer name kitout-o netns "$OUT_NS"
+	ip addr add "$OUT_HOST/30" dev kitout-h
+	ip link set kitout-h up
+	ip -n "$OUT_NS" addr add "$OUT_PEER/30" dev kitout-o
+	ip -n "$OUT_NS" link set kitout-o up
+	ip -n "$OUT_NS" link set lo up
+}
+
+# --- --net none -------------------------------------------------------------
+
+@test "net none: only lo, up, and no route" {
+	run kit --net none -- busybox ip -o link
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+	run kit --net none -- busybox ip route
+	assert_success
+	assert_output ""
+	run kit --net none -- busybox ping -c1 -W2 127.0.0.1
+	assert_success
+	assert_all_clean
+}
+
+@test "net none: the netns inode differs from the host's" {
+	run kit --net none -- busybox readlink /proc/self/ns/net
+	assert_success
+	assert_output --regexp '^net:\[[0-9]+\]$'
+	refute_output "$(readlink /proc/self/ns/net)"
+}
+
+@test "net none: creates no veth, takes no address" {
+	start_bg --net none -- sh -c 'echo ready; exec sleep 1000'
+	run ip -o link show
+	refute_output --partial "kitv$BG_CHILD"
+	assert_equal "$(allocations)" "$NET_ALLOC_BEFORE"
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_all_clean
+}
+
+# --- --net bridge ---------------------------------------------------------
+
+@test "bridge: only lo and eth0 inside; the host's interfaces are invisible" {
+	run kit -- busybox ip -o link
+	assert_success
+	assert_equal "$(sed -E 's/^[0-9]+: ([^:@]+).*/\1/' <<<"$output" | sort | tr '\n' ' ')" "eth0 lo "
+	refute_output --partial kit0
+	refute_output --partial "$(ip -o link show | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p' | head -n1)"
+	run kit -- busybox readlink /proc/self/ns/net
+	refute_output "$(readlink /proc/self/ns/net)"
+	assert_all_clean
+}
+
+@test "bridge: eth0 has an address in the subnet, a default route via the bridge" {
+	run kit -- sh -c 'busybox ip -4 -o addr show eth0; busybox ip route; busybox ip -o link show lo'
+	assert_success
+	assert_line --regexp ' inet 10\.99\.0\.([2-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-4])/24 '
+	assert_line --regexp "^default via $GATEWAY dev eth0"
+	assert_line --regexp "^10\.99\.0\.0/24 dev eth0 "
+	assert_line --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+}
+
+@test "bridge: kit0 is up with the gateway address; the host-side veth is kitv<pid> on it" {
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
+	run ip -4 -o addr show kit0
+	assert_output --partial "inet $GATEWAY/24"
+	run ip -o link show "kitv$BG_CHILD"
+	assert_success
+	assert_output --partial "master kit0"
+	assert_output --partial "state UP"
+}
+
+@test "bridge: --ip sets the address; -v traces the netlink requests" {
+	run kit -v --ip 10.99.0.77 -- busybox ip -4 -o addr show eth0
+	assert_success
+	assert_line --partial "inet 10.99.0.77/24"
+	assert_line --regexp '^\[net\] RTM_NEWLINK type=veth kitv[0-9]+ peer=kitc[0-9]+ address=0a:58:0a:63:00:4d = 0$'
+	assert_line --regexp '^\[net\] RTM_NEWLINK kitc[0-9]+ netns=pid:[0-9]+ = 0$'
+	assert_line --regexp '^\[net\] RTM_NEWLINK kitc[0-9]+ name=eth0 = 0$'
+	assert_line '[net] RTM_NEWADDR eth0 10.99.0.77/24 = 0'
+	assert_line "[net] RTM_NEWROUTE default via $GATEWAY dev eth0 = 0"
+	assert_line --regexp '^\[net\] RTM_DELLINK kitv[0-9]+ = 0$'
+	run kit --ip 10.99.0.77/24 -- busybox ip -4 -o addr show eth0
+	assert_success
+	assert_output --partial "inet 10.99.0.77/24"
+	assert_all_clean
+}
+
+@test "bridge: the container pings the bridge, the host pings the container" {
+	run kit -- busybox ping -c1 -W2 "$GATEWAY"
+	assert_success
+	start_bg -- sh -c 'busybox ip -4 -o addr show eth0; echo ready; exec sleep 1000'
+	run busybox ping -c1 -W2 "$(address_in "$BG_OUT")"
+	assert_success
+}
+
+@test "bridge: an address reused at once is reachable at once (its MAC is the same)" {
+	start_bg --ip 10.99.0.78 -- sh -c 'echo ready; exec sleep 1000'
+	run busybox ping -c1 -W2 10.99.0.78  # the host's ARP cache now has its MAC
+	assert_success
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	start_bg --ip 10.99.0.78 -- sh -c 'echo ready; exec sleep 1000'
+	run busybox ping -c1 -W2 10.99.0.78
+	assert_success
+	run kit --ip 10.99.0.79 -- busybox ip -o link show eth0
+	assert_output --partial "link/ether 0a:58:0a:63:00:4f "
+}
+
+@test "bridge: TCP from the host to a container (busybox nc)" {
+	start_bg --ip 10.99.0.80 -- sh -c 'echo ready; busybox nc -l -p 18080'
+	retry sh -c 'echo host-to-container | busybox nc 10.99.0.80 18080'
+	wait_bg
+	assert_equal "$BG_STATUS" 0
+	run cat "$BG_OUT"
+	assert_line host-to-container
+	assert_all_clean
+}
+
+@test "bridge: TCP from a container to the host (busybox nc)" {
+	host_bg busybox nc -l -p 18081 >"$BATS_TEST_TMPDIR/received"
+	run kit -- sh -c "for i in \$(busybox seq 50); do
+		echo container-to-host | busybox nc $GATEWAY 18081 && exit 0; busybox sleep 0.1; done; exit 1"
+	assert_success
+	wait "${HOST_PIDS[0]}"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/received")" container-to-host
+}
+
+@test "bridge: two containers get different addresses and reach each other" {
+	local a b
+	start_bg -- sh -c 'busybox ip -4 -o addr show eth0; echo ready; busybox nc -l -p 18082'
+	a=$(address_in "$BG_OUT")
+	[ -n "$a" ] || fail "no address in: $(cat "$BG_OUT")"
+	run kit -- sh -c "busybox ip -4 -o addr show eth0; busybox ping -c1 -W2 $a || exit 1
+		for i in \$(busybox seq 50); do
+			echo container-to-container | busybox nc $a 18082 && exit 0; busybox sleep 0.1; done; exit 1"
+	assert_success
+	b=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' <<<"$output")
+	[ -n "$b" ] && [ "$a" != "$b" ] || fail "addresses: '$a' and '$b'"
+	wait_bg
+	run cat "$BG_OUT"
+	assert_line container-to-container
+}
+
+@test "bridge: 100 containers started at once get 100 different addresses" {
+	local dir=$BATS_TEST_TMPDIR/many i pid n
+	local -a pids=()
+	mkdir "$dir"
+	mkfifo "$dir/hold"
+	# Every container blocks reading the FIFO until fd 5, its only writer, closes.
+	exec 5<>"$dir/hold"
+	for i in $(seq 100); do
+		kit -- sh -c 'busybox ip -4 -o addr show eth0; read _; exit 0' \
+			<"$dir/hold" >"$dir/$i.out" 2>&1 3>&- 5>&- &
+		pids+=("$!")
+		HOST_PIDS+=("$!")
+	done
+	for i in $(seq 300); do
+		n=$(cat "$dir"/*.out | grep -c ' inet ' || true)
+		[ "$n" -ge 100 ] && break
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null || break 2  # exited early: an error
+		done
+		sleep 0.1
+	done
+	assert_equal "$(cat "$dir"/*.out | grep -c ' inet ')" 100
+	assert_equal "$(for f in "$dir"/*.out; do address_in "$f"; done | sort -u | wc -l)" 100
+	assert_equal "$(allocations | wc -l)" "$(( $(echo -n "$NET_ALLOC_BEFORE" | grep -c .) + 100 ))"
+	exec 5>&-
+	for pid in "${pids[@]}"; do
+		wait "$pid" || fail "a container exited with $?"
+	done
+	HOST_PIDS=()
+	assert_all_clean
+}
+
+# --- NAT ----------------------------------------------------------------------
+
+@test "nat: a container reaches an outside netns through masquerading" {
+	make_outside
+	run ip -n "$OUT_NS" route
+	refute_output --partial 10.99.0.
+	run kit -- busybox ping -c1 -W2 "$OUT_PEER"
+	assert_success
+	run nft list table ip container_kit
+	assert_output --partial "ip saddr $SUBNET oifname != \"kit0\" masquerade"
+	assert_equal "$(host_forward)" 1
+	host_bg ip netns exec "$OUT_NS" busybox nc -l -p 18083 >"$BATS_TEST_TMPDIR/outside"
+	run kit -- sh -c "for i in \$(busybox seq 50); do
+		echo through-nat | busybox nc $OUT_PEER 18083 && exit 0; busybox sleep 0.1; done; exit 1"
+	assert_success
+	wait "${HOST_PIDS[0]}"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/outside")" through-nat
+}
+
+@test "nat: without the masquerade rule the outside cannot answer" {
+	make_outside
+	NEEDS_RESET=1
+	nft delete table ip container_kit
+	run kit -- busybox ping -c1 -W1 "$OUT_PEER"
+	assert_failure
+}
+
+# --- after exit -----------------------------------------------------------
+
+# Starts a container on a known address that ends as $1 says when TERMed.
+start_on() {
+	start_bg --ip "$1" -- sh -c "trap 'exit $2' TERM; echo ready; while :; do busybox sleep 0.1; done"
+	VETH=kitv$BG_CHILD
+	run ip link show "$VETH"
+	assert_success
+	assert [ -e "$STATE/net/$1" ]
+}
+
+assert_address_free() {
+	refute [ -e "$STATE/net/$1" ]
+	run kit --ip "$1" -- true
+	assert_success
+}
+
+@test "after exit 0: veth gone, address free, host as before" {
+	start_on 10.99.0.90 0
+	kill -TERM "$BG_CHILD"
+	wait_bg
+	assert_equal "$BG_STATUS" 0
+	run ip link show "$VETH"
+	assert_failure
+	assert_address_free 10.99.0.90
+	assert_all_clean
+}
+
+@test "after a non-zero exit: veth gone, address free, host as before" {
+	start_on 10.99.0.91 3
+	kill -TERM "$BG_CHILD"
+	wait_bg
+	assert_equal "$BG_STATUS" 3
+	run ip link show "$VETH"
+	assert_failure
+	assert_address_free 10.99.0.91
+	assert_all_clean
+}
+
+@test "after COMMAND is killed: veth gone, address free, host as before" {
+	start_on 10.99.0.92 0
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_equal "$BG_STATUS" 137
+	run ip link show "$VETH"
+	assert_failure
+	assert_address_free 10.99.0.92
+	assert_all_clean
+}
+
+@test "after the kit itself is killed: the pair dies with the netns, the address is free again" {
+	start_on 10.99.0.93 0
+	kill -KILL "$BG_PID"
+	wait_bg
+	assert_link_gone "$VETH"
+	# Its file stays behind, but nobody holds its lock: the address is free.
+	run kit --ip 10.99.0.93 -- busybox ip -4 -o addr show eth0
+	assert_success
+	assert_output --partial "inet 10.99.0.93/24"
+	assert_all_clean
+}
+
+# --- bad input --------------------------------------------------------------
+
+# refused MESSAGE OPTIONS...: exit 125 with MESSAGE, nothing created.
+refused() {
+	local message=$1
+	shift
+	run kit "$@" -- true
+	assert_equal "$status" 125
+	assert_output --partial "$message"
+	assert_net_unchanged
+}
+
+@test "bad input: malformed --ip" {
+	refused "--ip 10.99.0.300: not an IPv4 address" --ip 10.99.0.300
+	refused "--ip ten: not an IPv4 address" --ip ten
+	refused "--ip 10.99.0.5/33: not an IPv4 address" --ip 10.99.0.5/33
+	refused "--ip 10.99.0.5/: not an IPv4 address" --ip 10.99.0.5/
+	refused "--ip 10.99.0.5/16: the prefix must be the subnet's, /24" --ip 10.99.0.5/16
+	assert_nothing_left
+}
+
+@test "bad input: --ip outside the subnet, network, broadcast or gateway" {
+	refused "--ip 192.168.1.5: outside the kit's subnet 10.99.0.0/24" --ip 192.168.1.5
+	refused "--ip 10.99.0.0: the network address" --ip 10.99.0.0
+	refused "--ip 10.99.0.255: the broadcast address" --ip 10.99.0.255
+	refused "--ip $GATEWAY: is the gateway" --ip "$GATEWAY"
+	assert_nothing_left
+}
+
+@test "bad input: --ip already in use by a running container" {
+	start_bg --ip 10.99.0.95 -- sh -c 'echo ready; exec sleep 1000'
+	snapshot_net
+	refused "--ip 10.99.0.95: in use by another container" --ip 10.99.0.95
+}
+
+@test "bad input: unknown --net mode, --ip with --net none" {
+	refused "--net host: unknown mode (bridge or none)" --net host
+	refused "--ip 10.99.0.5: needs --net bridge" --net none --ip 10.99.0.5
+	assert_nothing_left
+}
+
+@test "bad input: --subnet and KIT_SUBNET are checked" {
+	refused "--subnet 10.99.0.0: not an IPv4 subnet" --subnet 10.99.0.0
+	refused "--subnet 10.99.0.5/24: host bits set" --subnet 10.99.0.5/24
+	refused "--subnet 10.99.0.0/31: the prefix must be /8 to /30" --subnet 10.99.0.0/31
+	KIT_SUBNET=bogus refused "KIT_SUBNET=bogus: not an IPv4 subnet"
+	# kit0 serves the default subnet: another one is refused until --reset-host.
+	refused "kit0 serves 10.99.0.1/24, not 10.98.0.1/24" --subnet 10.98.0.0/24
+	assert_nothing_left
+}
+
+@test "bad input: a subnet the host already routes is refused" {
+	make_outside
+	NEEDS_RESET=1
+	run "$CONTAINER" --reset-host
+	assert_success
+	snapshot_net
+	refused "overlaps the host's route 198.51.100.0/30 dev kitout-h" --subnet 198.51.100.0/24
+	run ip link show kit0
+	assert_failure
+}
+
+# --- subnet choice and --reset-host ---------------------------------------------
+
+@test "subnet: KIT_SUBNET moves kit0 and the addresses" {
+	NEEDS_RESET=1
+	run "$CONTAINER" --reset-host
+	assert_success
+	KIT_SUBNET=10.99.7.0/28 run kit -- sh -c 'busybox ip -4 -o addr show eth0; busybox ip route'
+	assert_success
+	assert_line --partial "inet 10.99.7.2/28"
+	assert_line --regexp '^default via 10\.99\.7\.1 dev eth0'
+	run ip -4 -o addr show kit0
+	assert_output --partial "inet 10.99.7.1/28"
+}
+
+@test "reset-host: refused while a container runs" {
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
+	run "$CONTAINER" --reset-host
+	assert_equal "$status" 125
+	assert_output --partial "is running; stop it first"
+	run ip link show kit0
+	assert_success
+}
+
+@test "reset-host: deletes kit0 and the NAT table, puts ip_forward back" {
+	run "$CONTAINER" --reset-host
+	assert_success
+	echo 0 >/proc/sys/net/ipv4/ip_forward  # teardown_file restores the original
+	snapshot_net
+	run kit -- true
+	assert_success
+	assert_equal "$(host_forward)" 1
+	assert_equal "$(cat "$STATE/ip_forward.before")" 0
+	run ip link show kit0
+	assert_success
+	run nft list table ip container_kit
+	assert_success
+	run "$CONTAINER" --reset-host
+	assert_success
+	run ip link show kit0
+	assert_failure
+	run nft list table ip container_kit
+	assert_failure
+	refute [ -e "$STATE/ip_forward.before" ]
+	assert_net_unchanged
+	run "$CONTAINER" --reset-host  # nothing left to reset is no error
+	assert_success
+}
