@@ -37,10 +37,30 @@ demo_step03() {
 		"$(run step03_mount --rootfs "$rootfs" -- sh -c 'ps | wc -l; wc -l </proc/self/mounts; echo $(ls /)')"
 }
 
+demo_step04() {
+	title "step04_net: + a network namespace, veth + bridge (chapter 2.2, unshare --net)"
+	side_by_side net 'ip -o -4 addr show | awk "{ print \$2, \$4 }"' \
+		"$(run step04_net --rootfs "$rootfs" -- sh -c 'ip -o -4 addr show | awk "{ print \$2, \$4 }"')"
+	echo "--net none: $(run step04_net --rootfs "$rootfs" --net none -- sh -c 'ls /sys/class/net | tr "\n" " "')"
+	echo "the container pings the host's bridge:"
+	run step04_net --rootfs "$rootfs" -- ping -c1 -W2 10.99.0.1 | sed -n 2p
+}
+
+demo_step05() {
+	title "step05_user: + a user namespace (chapter 2.2 --map-root-user, 5.4)"
+	side_by_side user 'id; cat /proc/self/uid_map' \
+		"$(run step05_user --rootfs "$rootfs" --net none -- sh -c 'id; cat /proc/self/uid_map')"
+	run step05_user --rootfs "$rootfs" --net none -- sleep 2 &
+	sleep 0.5
+	echo "the host sees the container's sleep as: $(ps -o user=,pid=,comm= -C sleep | awk '$1 == 1000000' | head -n1)"
+	wait
+}
+
 [ -x "$rootfs/bin/sh" ] || { echo "demo: no rootfs: run make rootfs" >&2; exit 1; }
-for step in step01_uts step02_pid step03_mount; do
+for step in step01_uts step02_pid step03_mount step04_net step05_user; do
 	built "$step" || continue
 	"demo_${step%%_*}"
 	pause
 done
-printf '\n%sdemo done; nothing is left running or mounted.%s\n' "$bold" "$off"
+built step04_net && "$top/step04_net/container" --reset-host
+printf '\n%sdemo done; nothing is left running or mounted, kit0 is removed.%s\n' "$bold" "$off"
