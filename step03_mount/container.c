@@ -38,14 +38,14 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
 		     "Run COMMAND (default /bin/sh) in new namespaces.\n\n"
-		     "  -h, --help             show this help and exit\n"
-		     "  -v, --verbose          print each kernel call, prefixed by its layer\n");
+		     "  -h, --help                      show this help and exit\n"
+		     "  -v, --verbose                   print each kernel call, prefixed by its layer\n");
 	for (size_t i = 0; i < NLAYERS; i++) {
 		for (const struct layer_option *o = layers[i]->options; o && o->name; o++) {
 			char left[64];
 			snprintf(left, sizeof(left), "--%s%s%s", o->name,
 				 o->argname ? " " : "", o->argname ? o->argname : "");
-			fprintf(out, "      %-19s[%s] %s\n", left, layers[i]->name, o->help);
+			fprintf(out, "      %-28s[%s] %s\n", left, layers[i]->name, o->help);
 		}
 	}
 	fprintf(out, "\nExit status: COMMAND's own; 128+N if it was killed by signal N;\n"
@@ -230,6 +230,8 @@ int main(int argc, char **argv)
 
 	if (command_index < 0)
 		return EXIT_KIT_ERROR;
+	/* A child that died early must not kill us through the go pipe: cleanup runs. */
+	signal(SIGPIPE, SIG_IGN);
 	if (command_index < argc)
 		c.argv = argv + command_index;
 	return run_container(&c);

@@ -35,7 +35,8 @@ run_tests() {
 	name="${mode}-${tests_step%%_*}-on-${program_step%%_*}"
 	out=$reports/$name.tap
 	echo "=== ${tests_step}'s tests against ${program_step}/container ($mode)"
-	env "$@" CONTAINER="$top/$program_step/container" \
+	# Every test has a time bound: a hang fails that test, not the whole run.
+	env "$@" CONTAINER="$top/$program_step/container" BATS_TEST_TIMEOUT=180 \
 		bats --tap --report-formatter junit --output "$reports" \
 		"$top/$tests_step/tests" >"$out" 2>&1
 	mv -f "$reports/report.xml" "$reports/$name.xml" 2>/dev/null
