@@ -29,6 +29,11 @@ KIT_RUNNER=()
 [ -n "${KIT_AS_USER:-}" ] && KIT_RUNNER=(setpriv --reuid="$KIT_AS_USER" --regid="$KIT_AS_USER" --init-groups)
 kit() { "${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" "$@"; }
 
+# Where the program keeps its per-container directories (kit.c: kit_state_dir).
+kit_state_dir() {
+	if [ -n "${KIT_AS_USER:-}" ]; then echo "/tmp/container-kit-$(id -u "$KIT_AS_USER")"; else echo /run/container-kit; fi
+}
+
 # Where a test-only probe (tests/tools/*.c) is, as COMMAND sees it.
 probe() {
 	if [ "$PROGRAM_STEP" -ge 3 ]; then echo "/usr/local/bin/$1"; else echo "$KIT_TOP/tests/tools/bin/$1"; fi

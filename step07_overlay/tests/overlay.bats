@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# step07_overlay: OverlayFS - read-only image layers, one writable layer per container.
+
+load ../../tests/helpers
+
+setup() {
+	kit_setup
+	WORK=$(mktemp -d /tmp/kit-overlay.XXXXXX)
+	chmod 755 "$WORK"  # container root (another host uid) must reach its layers
+	ROOTFS_SUM_BEFORE=$(tree_checksum "$KIT_ROOTFS")
+}
+
+teardown() {
+	kit_teardown
+	rm -rf "$WORK" "$WORK".work
+}
+
+# A checksum of a whole tree: names, types, modes, owners, contents.
+tree_checksum() {
+	(cd "$1" && find . -xdev -printf '%p %y %m %U:%G %s %l\n' | sort &&
+		find . -xdev -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+assert_rootfs_unchanged() {
+	assert_equal "$(tree_checksum "$KIT_ROOTFS")" "$ROOTFS_SUM_BEFORE"
+}
+
+# No overlay directory or mount of the kit's is left on the host.
+assert_no_overlay_left() {
+	run find "$(kit_state_dir)/overlay" -mindepth 1 -maxdepth 1
+	assert_output ""
+	run grep -c ' overlay ' /proc/self/mountinfo
+	assert_output "$(echo "$HOST_MOUNTS_BEFORE" | grep -c ' overlay$')"
+}
+
+@test "overlay: the container's root is an overlay, the host sees no new mount" {
+	start_bg -- sh -c 'grep "^overlay / " /proc/self/mounts; echo ready; sleep 1000'
+	assert_equal "$(head -c 10 "$BG_OUT")" "overlay / "
+	assert_equal "$(host_mounts)" "$HOST_MOUNTS_BEFORE"
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_nothing_left
+}
+
+@test "overlay: a file written inside lands in the upper dir; the rootfs is byte-identical" {
+	run kit --upper "$WORK/up" -- sh -c 'echo new >/written-inside'
+	assert_success
+	assert_file_exists "$WORK/up/written-inside"
+	assert_equal "$(cat "$WORK/up/written-inside")" new
+	assert_file_not_exists "$KIT_ROOTFS/written-inside"
+	assert_rootfs_unchanged
+}
+
+@test "overlay: a lower file modified inside is copied up; the lower is unchanged" {
+	run kit --upper "$WORK/up" -- sh -c 'echo changed >>/etc/hosts; tail -n1 /etc/hosts'
+	assert_success
+	assert_output changed
+	assert_equal "$(tail -n1 "$WORK/up/etc/hosts")" changed
+	refute grep -q changed "$KIT_ROOTFS/etc/hosts"
+	assert_rootfs_unchanged
+}
+
+@test "overlay: a lower file deleted inside is gone inside, a whiteout (char 0/0) in upper" {
+	run kit --upper "$WORK/up" -- sh -c 'rm /etc/hosts; test ! -e /etc/hosts && echo gone'
+	assert_success
+	assert_output gone
+	assert_equal "$(stat -c '%F %t:%T' "$WORK/up/etc/hosts")" "character special file 0:0"
+	assert_file_exists "$KIT_ROOTFS/etc/hosts"
+	assert_rootfs_unchanged
+}
+
+@test "overlay: a directory deleted and recreated is marked opaque in upper" {
+	run kit --upper "$WORK/up" -- sh -c 'rm -r /usr/local && mkdir /usr/local && ls -A /usr/local | wc -l'
+	assert_success
+	assert_output 0
+	run getfattr --absolute-names --only-values -n user.overlay.opaque "$WORK/up/usr/local"
+	assert_success
+	assert_output y
+	assert_rootfs_unchanged
+}
+
+@test "overlay: of a file in two --layer dirs, the topmost one shows" {
+	mkdir -p "$WORK/l1/etc" "$WORK/l2/etc"
+	echo from-layer-1 >"$WORK/l1/etc/motd"
+	echo from-layer-2 >"$WORK/l2/etc/motd"
+	echo only-1 >"$WORK/l1/only1"
+	run kit --layer "$WORK/l1" --layer "$WORK/l2" -- cat /etc/motd /only1
+	assert_success
+	assert_line --index 0 from-layer-2
+	assert_line --index 1 only-1
+	run kit --layer "$WORK/l2" --layer "$WORK/l1" -- cat /etc/motd
+	assert_output from-layer-1
+}
+
+@test "overlay: two containers on the same lower don't see each other's writes" {
+	start_bg -- sh -c 'echo one >/tmp/mine; echo ready; sleep 1000'
+	local first=$BG_CHILD
+	run kit -- sh -c 'cat /tmp/mine 2>&1; echo two >/tmp/mine; cat /tmp/mine'
+	assert_line --index 0 --partial "No such file"
+	assert_line --index 1 two
+	assert_equal "$(cat "/proc/$first/root/tmp/mine")" one
+	assert_rootfs_unchanged
+}
+
+@test "overlay: --upper persists across two runs" {
+	run kit --upper "$WORK/up" -- sh -c 'echo first-run >/persist'
+	assert_success
+	run kit --upper "$WORK/up" -- cat /persist
+	assert_success
+	assert_output first-run
+	assert_no_overlay_left
+}
+
+@test "overlay: without --upper nothing is left after exit, normal or killed" {
+	run kit -- sh -c 'echo x >/tmp/x'
+	assert_success
+	assert_no_overlay_left
+	start_bg -- sh -c 'echo ready; sleep 1000'
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_no_overlay_left
+	assert_nothing_left
+	assert_rootfs_unchanged
+}
+
+@test "overlay: a --layer that is not a directory is refused with exit 125" {
+	run "$CONTAINER" --rootfs "$KIT_ROOTFS" --layer /etc/passwd -- true
+	assert_equal "$status" 125
+	assert_output --partial "--layer /etc/passwd: not a directory"
+	run "$CONTAINER" --rootfs "$KIT_ROOTFS" --layer /no/such/layer -- true
+	assert_equal "$status" 125
+	assert_output --partial "No such file or directory"
+	assert_no_overlay_left
+}
+
+@test "overlay: an --upper on a filesystem overlayfs refuses is named, exit 125" {
+	run "$CONTAINER" --rootfs "$KIT_ROOTFS" --upper /proc/kit-upper -- true
+	assert_equal "$status" 125
+	assert_output --partial "proc"
+	# An overlay mount the test makes, as upper: overlayfs cannot stack on itself.
+	mkdir -p "$WORK"/{lo,up,wk,mnt}
+	mount -t overlay overlay -o "lowerdir=$WORK/lo,upperdir=$WORK/up,workdir=$WORK/wk" "$WORK/mnt"
+	run "$CONTAINER" --rootfs "$KIT_ROOTFS" --upper "$WORK/mnt/upper" -- true
+	umount "$WORK/mnt"
+	assert_equal "$status" 125
+	assert_output --partial "on overlayfs, which overlayfs cannot use as an upper layer"
+	assert_no_overlay_left
+}
