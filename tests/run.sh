@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [STEP] - runs the kit's bats tests, cumulatively.
+# run.sh [STEP | --from STEP] - runs the kit's bats tests, cumulatively.
 #
 # Step K's tests run against step K's program AND every later step's program
 # (CONTAINER=...), so the final container provably keeps every layer. From
@@ -10,7 +10,11 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-only=${1:-}
+only='' from=0
+case "${1:-}" in
+--from) from=$((10#${2:?--from needs a step number})) ;;
+*) only=${1:-} ;;
+esac
 reports=$top/build/reports
 rootless_user=kit-rootless
 mkdir -p "$reports"
@@ -23,7 +27,11 @@ done
 [ "${#steps[@]}" -gt 0 ] || { echo "run.sh: no step is built: run make" >&2; exit 2; }
 
 step_number() { local n=${1#step}; n=${n%%_*}; echo $((10#$n)); }
-selected() { [ -z "$only" ] || [ "$(step_number "$1")" -eq "$((10#$only))" ]; }
+selected() {
+	local n
+	n=$(step_number "$1")
+	[ "$n" -ge "$from" ] && { [ -z "$only" ] || [ "$n" -eq "$((10#$only))" ]; }
+}
 
 declare -A cell
 total_pass=0 total_fail=0 total_skip=0
@@ -90,7 +98,8 @@ for tests_step in "${steps[@]}"; do
 done
 
 rootless=false
-if [ "$(step_number "${steps[-1]}")" -ge 5 ] && { [ -z "$only" ] || [ "$((10#$only))" -le 5 ]; }; then
+if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] &&
+	{ [ -z "$only" ] || [ "$((10#$only))" -le 5 ]; }; then
 	rootless=true
 	trap remove_rootless_user EXIT
 	make_rootless_user || { echo "run.sh: cannot create the rootless user $rootless_user" >&2; exit 2; }
@@ -105,6 +114,7 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && { [ -z "$only" ] || [ "$((10#$on
 fi
 
 echo
+echo "cgroup hierarchy of this run: $(stat -fc %T /sys/fs/cgroup | sed 's/cgroup2fs/cgroup v2 (unified)/; s/tmpfs/cgroup v1 or hybrid/'); kernel $(uname -r)"
 echo "Passed/run, per step's tests (rows) against each step's program (columns); ! = failures"
 print_table root
 if $rootless; then echo; print_table rootless; fi
