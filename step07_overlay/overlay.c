@@ -20,9 +20,11 @@
  */
 #include "kit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,11 +123,44 @@ static int prepare_kept_upper(void)
 	return make_dir(work, 0700);
 }
 
+static void remove_tree(const char *path);
+
+/*
+ * A kit killed by SIGKILL could not remove its directories. Whoever comes
+ * next does: a directory whose kit (its name) no longer runs is stale, and
+ * so is one named after us, since we have only just started.
+ */
+static void remove_stale_dirs(const char *parent)
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	DIR *dir = opendir(parent);
+	pid_t pid;
+
+	while (dir && (entry = readdir(dir)) != NULL) {
+		pid = (pid_t)atoi(entry->d_name);
+		if (pid <= 0 || (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH)))
+			continue;
+		if (join(path, parent, "/") == 0 && strlen(path) + strlen(entry->d_name) < PATH_MAX) {
+			strcat(path, entry->d_name);
+			remove_tree(path);
+		}
+	}
+	if (dir)
+		closedir(dir);
+}
+
 /* The container's directories; named after the kit's PID, unique while it runs. */
 static int prepare_dirs(struct container *c)
 {
+	char parent[PATH_MAX];
+
 	(void)c;
-	snprintf(base, sizeof(base), "%s/overlay/%d", kit_state_dir(), getpid());
+	if (join(parent, kit_state_dir(), "/overlay") < 0)
+		return -1;
+	remove_stale_dirs(parent);
+	if (snprintf(base, sizeof(base), "%s/%d", parent, getpid()) >= (int)sizeof(base))
+		return fail("overlay", "path too long: %s", parent);
 	if (join(merged, base, "/merged") < 0 || make_dirs("overlay", base, 0711) < 0 ||
 	    make_dir(merged, 0755) < 0)
 		return -1;

@@ -268,17 +268,21 @@ make_outside() {
 }
 
 @test "bridge: two containers get different addresses and reach each other" {
-	local a b
-	start_bg -- sh -c "busybox ip -4 -o addr show eth0; $(listen_inside 18082)"
-	a=$(address_in "$BG_OUT")
-	[ -n "$a" ] || fail "no address in: $(cat "$BG_OUT")"
-	run kit -- sh -c "busybox ip -4 -o addr show eth0; busybox ping -c1 -W2 $a || exit 1
-		for i in \$(busybox seq 50); do
-			echo container-to-container | busybox nc $a 18082 && exit 0; busybox sleep 0.1; done; exit 1"
-	assert_success
-	b=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' <<<"$output")
-	[ -n "$b" ] && [ "$a" != "$b" ] || fail "addresses: '$a' and '$b'"
-	wait_bg
+	local a b attempt
+	for attempt in 1 2 3; do  # 3 tries: see the NAT test on busybox nc
+		start_bg -- sh -c "busybox ip -4 -o addr show eth0; $(listen_inside 18082)"
+		a=$(address_in "$BG_OUT")
+		[ -n "$a" ] || fail "no address in: $(cat "$BG_OUT")"
+		run kit -- sh -c "busybox ip -4 -o addr show eth0; busybox ping -c1 -W2 $a || exit 1
+			for i in \$(busybox seq 50); do
+				echo container-to-container | busybox nc $a 18082 && exit 0; busybox sleep 0.1; done; exit 1"
+		assert_success
+		b=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' <<<"$output")
+		[ -n "$b" ] && [ "$a" != "$b" ] || fail "addresses: '$a' and '$b'"
+		wait_bg
+		grep -qx container-to-container "$BG_OUT" && break
+		note "attempt $attempt: the listener received nothing; again"
+	done
 	run cat "$BG_OUT"
 	assert_line container-to-container
 }
@@ -326,13 +330,20 @@ make_outside() {
 	run nft list table ip container_kit
 	assert_output --partial "ip saddr $SUBNET oifname != \"kit0\" masquerade"
 	assert_equal "$(host_forward)" 1
+	# Up to 3 exchanges: busybox nc now and then drops a quick client's data
+	# (seen 1 in ~100 runs under load); NAT that does not work fails all 3.
 	mkfifo "$BATS_TEST_TMPDIR/hold"
-	host_bg ip netns exec "$OUT_NS" busybox nc -l -p 18083 <>"$BATS_TEST_TMPDIR/hold" \
-		>"$BATS_TEST_TMPDIR/outside"
-	run kit -- sh -c "for i in \$(busybox seq 50); do
-		echo through-nat | busybox nc $OUT_PEER 18083 && exit 0; busybox sleep 0.1; done; exit 1"
-	assert_success
-	wait "${HOST_PIDS[0]}"
+	local attempt
+	for attempt in 1 2 3; do
+		host_bg ip netns exec "$OUT_NS" busybox nc -l -p 18083 <>"$BATS_TEST_TMPDIR/hold" \
+			>"$BATS_TEST_TMPDIR/outside"
+		run kit -- sh -c "for i in \$(busybox seq 50); do
+			echo through-nat | busybox nc $OUT_PEER 18083 && exit 0; busybox sleep 0.1; done; exit 1"
+		assert_success
+		wait "${HOST_PIDS[-1]}"
+		[ "$(cat "$BATS_TEST_TMPDIR/outside")" = through-nat ] && break
+		note "attempt $attempt: the listener received nothing; again"
+	done
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/outside")" through-nat
 }
 

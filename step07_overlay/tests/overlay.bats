@@ -146,3 +146,16 @@ assert_no_overlay_left() {
 	assert_output --partial "on overlayfs, which overlayfs cannot use as an upper layer"
 	assert_no_overlay_left
 }
+
+@test "overlay: directories a killed kit left behind are removed by the next container" {
+	local stale
+	stale="$(kit_state_dir)/overlay/999999"  # above the default pid_max: no such kit
+	mkdir -p "$stale/upper"
+	start_bg -- sh -c 'echo ready; sleep 1000'
+	kill -KILL "$BG_PID"  # the kit itself: its container dies, its directories stay
+	wait_bg
+	run kit -- true
+	assert_success
+	assert_dir_not_exists "$stale"
+	assert_no_overlay_left
+}

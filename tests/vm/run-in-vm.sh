@@ -20,6 +20,8 @@
 #   VM_PASS_ENV    host variables passed on when set (default: CI LANG LC_ALL)
 #   VM_COPY_DIRS   dirs the guest gets as a writable tmpfs copy (default:
 #                  the repo, less the cache); the rest of / is an overlay
+#   VM_ASLR=1      keep address space randomisation (off by default: speed)
+#   VM_APPEND      more kernel command line parameters
 #   VM_9P_CACHE    9p cache mode of the host's / (default loose: it is
 #                  read-only in the guest, and caching makes it much faster)
 # Exit status: COMMAND's; 124 on timeout; 125 when the VM itself fails.
@@ -48,7 +50,11 @@ TEST_MODULES="crc32c_generic loop veth bridge tun ext4 squashfs
 
 # loglevel=3: kernel errors (e.g. loop devices on tmpfs files) stay off the
 # console, which is the command's output; panics and oopses still show.
+# norandmaps: TCG keys the code it translated by virtual address; without
+# ASLR each exec reuses it, which halves the cost of a bats test.
 KERNEL_CMDLINE="console=ttyS0 quiet loglevel=3 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all panic=-1"
+[ "${VM_ASLR:-0}" = 1 ] || KERNEL_CMDLINE+=" norandmaps"
+KERNEL_CMDLINE+=${VM_APPEND:+ $VM_APPEND}
 
 RUNDIR=""
 VM_PID=""
