@@ -44,6 +44,7 @@
 #include "kit.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -611,6 +612,29 @@ static int enable_v2_controllers(void)
 	return 0;
 }
 
+/*
+ * A kit killed by SIGKILL could not remove its cgroup (its container died
+ * with it: the cgroup is empty). The next kit does: c<PID> whose PID is gone.
+ */
+static void remove_stale_cgroups(const char *kit_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	DIR *dir = opendir(kit_dir);
+	pid_t pid;
+
+	while (dir && (entry = readdir(dir)) != NULL) {
+		if (entry->d_name[0] != 'c' || (pid = (pid_t)atoi(entry->d_name + 1)) <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", kit_dir, entry->d_name) < (int)sizeof(path))
+			quiet(rmdir(path), "rmdir(\"%s\") (stale)", path);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 static int make_kit_parent(enum controller c)
 {
 	char dir[PATH_MAX];
@@ -618,6 +642,7 @@ static int make_kit_parent(enum controller c)
 	cgroup_path(dir, c, KIT, NULL);
 	if (quiet(mkdir(dir, 0755), "mkdir(\"%s\")", dir) < 0 && errno != EEXIST)
 		return sys("cgroup", -1, "mkdir(\"%s\")", dir);
+	remove_stale_cgroups(dir);
 	if (v2)
 		return enable_v2_controllers();
 	return c == CPUSET ? copy_cpuset(KIT) : 0;

@@ -383,3 +383,19 @@ missing_controller_flag() {
 	assert_output --partial "${flag%%=*} needs the"
 	assert_no_cgroup_left
 }
+
+@test "cgroups: a cgroup a killed kit left behind is removed by the next container" {
+	[ -z "${KIT_AS_USER:-}" ] || skip "rootless: no cgroups of its own"
+	start_bg --memory 64m -- sh -c 'echo ready; sleep 1000'
+	local left
+	left=$(kit_cgroups | grep "/c$BG_CHILD\$" | head -n1)
+	[ -n "$left" ] || fail "no cgroup for the container's init $BG_CHILD"
+	kill -KILL "$BG_PID"  # the kit itself: it cannot remove its cgroup
+	wait_bg
+	for _ in $(seq 50); do kill -0 "$BG_CHILD" 2>/dev/null || break; sleep 0.1; done
+	assert_dir_exists "$left"
+	run kit --memory 64m -- true
+	assert_success
+	assert_dir_not_exists "$left"
+	assert_equal "$(kit_cgroups)" "$KIT_CGROUPS_BEFORE"
+}
