@@ -7,6 +7,7 @@
 #include "kit.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,48 +18,67 @@
 
 bool verbose;
 
+/*
+ * One write(2) per line: the parent and the child trace at the same time,
+ * and lines written piecemeal would interleave mid-line.
+ */
+static void print_line(char *line)
+{
+	size_t len = strnlen(line, LINE_MAX - 2);
+
+	line[len] = '\n';
+	if (write(STDERR_FILENO, line, len + 1) < 0)
+		return;  /* nowhere left to report it */
+}
+
 long sys(const char *layer, long result, const char *call_format, ...)
 {
 	int saved_errno = errno;  /* the call's errno, before we print anything */
+	char line[LINE_MAX];
+	size_t n;
 	va_list ap;
 
 	if (!verbose && result != -1)
 		return result;
-	fprintf(stderr, result == -1 ? "container: [%s] " : "[%s] ", layer);
+	n = (size_t)snprintf(line, sizeof(line), result == -1 ? "container: [%s] " : "[%s] ", layer);
 	va_start(ap, call_format);
-	vfprintf(stderr, call_format, ap);
+	n += (size_t)vsnprintf(line + n, sizeof(line) - n, call_format, ap);
 	va_end(ap);
-	if (result == -1)
-		fprintf(stderr, ": %s\n", strerror(saved_errno));
-	else
-		fprintf(stderr, " = %ld\n", result);
+	if (n < sizeof(line) && result == -1)
+		snprintf(line + n, sizeof(line) - n, ": %s", strerror(saved_errno));
+	else if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " = %ld", result);
+	print_line(line);
 	errno = saved_errno;
 	return result;
 }
 
 int fail(const char *layer, const char *format, ...)
 {
+	char line[LINE_MAX];
+	int n = snprintf(line, sizeof(line), "container: [%s] ", layer);
 	va_list ap;
 
-	fprintf(stderr, "container: [%s] ", layer);
 	va_start(ap, format);
-	vfprintf(stderr, format, ap);
+	vsnprintf(line + n, sizeof(line) - n, format, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	print_line(line);
 	return -1;
 }
 
 void trace(const char *layer, const char *format, ...)
 {
+	char line[LINE_MAX];
+	int n;
 	va_list ap;
 
 	if (!verbose)
 		return;
-	fprintf(stderr, "[%s] ", layer);
+	n = snprintf(line, sizeof(line), "[%s] ", layer);
 	va_start(ap, format);
-	vfprintf(stderr, format, ap);
+	vsnprintf(line + n, sizeof(line) - n, format, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	print_line(line);
 }
 
 /* Writes text to a kernel file such as /proc/PID/uid_map, in one write(2). */

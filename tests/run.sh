@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# run.sh [STEP | --from STEP] - runs the kit's bats tests, cumulatively.
+# run.sh [STEP] [--from STEP] [--last] - runs the kit's bats tests, cumulatively.
+# --from: only the tests of that step and later; --last: only against the
+# last built program (the VM run, where time is dear, uses both).
 #
 # Step K's tests run against step K's program AND every later step's program
 # (CONTAINER=...), so the final container provably keeps every layer. From
@@ -10,11 +12,15 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-only='' from=0
-case "${1:-}" in
---from) from=$((10#${2:?--from needs a step number})) ;;
-*) only=${1:-} ;;
-esac
+only='' from=0 last_only=false
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--from) from=$((10#${2:?--from needs a step number})); shift ;;
+	--last) last_only=true ;;
+	*) only=$1 ;;
+	esac
+	shift
+done
 reports=$top/build/reports
 rootless_user=kit-rootless
 mkdir -p "$reports"
@@ -92,6 +98,7 @@ print_table() {
 for tests_step in "${steps[@]}"; do
 	selected "$tests_step" || continue
 	for program_step in "${steps[@]}"; do
+		$last_only && [ "$program_step" != "${steps[-1]}" ] && continue
 		[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] &&
 			run_tests root "$tests_step" "$program_step"
 	done

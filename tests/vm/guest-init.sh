@@ -5,8 +5,8 @@
 # Runs in two stages, both by busybox sh:
 #   stage1 (/init in the initramfs): load the modules, mount the host's /
 #          (9p, read-only) under a tmpfs overlay, mount the API filesystems
-#          and a pure cgroup v2 hierarchy into it, unpack copies of the dirs
-#          the host sent (the repo) into tmpfs, then switch_root into it.
+#          and a pure cgroup v2 hierarchy into it, bind the copies of host
+#          dirs (the repo) from a scratch ext4 disk, then switch_root.
 #   stage2 (/run/vm/init stage2, after switch_root): report the kernel and
 #          cgroup setup, run the command the host wrote to the run share,
 #          report its exit status and power off.
@@ -71,20 +71,23 @@ mount_root_overlay() {
 		overlay /newroot || fail "cannot mount the overlay root"
 }
 
-# A host dir the guest needs writable on a real (non-overlay) filesystem:
-# a tmpfs filled from the tarball the host made of it.  Overlayfs cannot be
-# the upperdir of another overlay, as the kit's own overlays need.
-copy_dir() { # index host-dir
-	local tar="/newroot/run/vm/host/copy$1.tar" dst="/newroot$2"
-	$BB mkdir -p "$dst"
-	$BB mount -t tmpfs -o mode=755,size=50% tmpfs "$dst"
-	$BB tar -xf "$tar" -C "$dst" || fail "cannot unpack $2 into the guest"
-}
-
+# The host dirs the guest needs writable on a real filesystem (ext4:
+# overlay upperdirs, idmapped mounts) are copies on the scratch disk, one
+# top dir each, bound in place.
 copy_dirs() {
-	local i=0 d
+	local i=0 d disk=/newroot/run/vm/disk
+	[ -n "$VM_COPY_DIRS" ] || return 0
+	until [ -b /dev/vda ]; do
+		i=$((i + 1))
+		[ "$i" -lt 20 ] || fail "no scratch disk /dev/vda"
+		$BB sleep 0.1
+	done
+	$BB mkdir -p $disk
+	$BB mount -t ext4 /dev/vda $disk || fail "cannot mount the scratch disk"
+	i=0
 	for d in $VM_COPY_DIRS; do
-		copy_dir "$i" "$d"
+		$BB mkdir -p "/newroot$d"
+		$BB mount --bind "$disk/$i" "/newroot$d"
 		i=$((i + 1))
 	done
 }

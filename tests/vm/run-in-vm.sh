@@ -6,9 +6,10 @@
 #   tests/vm/run-in-vm.sh make -C /work/main check STEP=06
 #
 # The guest sees the host's / read-only under a tmpfs overlay, and the repo
-# as a tmpfs copy: it may write anywhere, the host keeps none of it.  The
-# command runs in the same directory, with PATH, TERM=dumb and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and
-# the kit's cgroup steps must also be tried on a pure v2 system.
+# as a copy on a scratch ext4 disk: it may write anywhere, the host keeps
+# none of it.  The command runs in the same directory, with PATH, TERM=dumb
+# and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and the kit's
+# cgroup steps must also be tried on a pure v2 system.  See README.md.
 #
 # Environment:
 #   VM_CACHE       kernel cache (default: <repo>/build/vm)
@@ -18,8 +19,10 @@
 #   VM_KERNEL_PKG  Debian kernel package (default: what linux-image-amd64
 #                  depends on, or the one already in the cache)
 #   VM_PASS_ENV    host variables passed on when set (default: CI LANG LC_ALL)
-#   VM_COPY_DIRS   dirs the guest gets as a writable tmpfs copy (default:
-#                  the repo, less the cache); the rest of / is an overlay
+#   VM_COPY_DIRS   dirs the guest gets as a writable copy on a scratch ext4
+#                  disk (default: the repo, less the cache); the rest of /
+#                  is the overlay
+#   VM_DISK_SIZE   size of that sparse disk (default 4G)
 #   VM_ASLR=1      keep address space randomisation (off by default: speed)
 #   VM_APPEND      more kernel command line parameters
 #   VM_9P_CACHE    9p cache mode of the host's / (default loose: it is
@@ -37,14 +40,15 @@ VM_SMP=${VM_SMP:-2}
 VM_KERNEL_PKG=${VM_KERNEL_PKG:-}
 VM_PASS_ENV=${VM_PASS_ENV:-CI LANG LC_ALL}
 VM_9P_CACHE=${VM_9P_CACHE:-loose}
+VM_DISK_SIZE=${VM_DISK_SIZE:-4G}
 BUSYBOX=/bin/busybox
 
 # Loaded at boot, each after the modules it depends on (modules.dep).  The
 # first line is what the guest needs to boot; the rest is what the kit's
 # tests use: loop devices, veth, bridges, NAT by nftables or iptables-nft.
 # Anything else loads on demand in the guest (busybox modprobe).
-BOOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
-TEST_MODULES="crc32c_generic loop veth bridge tun ext4 squashfs
+BOOT_MODULES="virtio_pci virtio_blk 9pnet_virtio 9p overlay crc32c_generic ext4"
+TEST_MODULES="loop veth bridge tun squashfs
 	nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_compat
 	xt_MASQUERADE xt_conntrack xt_nat"
 
@@ -77,7 +81,7 @@ check_tools() {
 	command -v qemu-system-x86_64 >/dev/null ||
 		die "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (or: make deps)"
 	[ -x "$BUSYBOX" ] || die "$BUSYBOX not found: apt-get install busybox-static"
-	for t in apt-get apt-cache dpkg-deb flock timeout tar date awk; do
+	for t in apt-get apt-cache dpkg-deb flock timeout tar date awk mkfs.ext4; do
 		command -v "$t" >/dev/null || die "$t not found (a Debian host is needed)"
 	done
 }
@@ -212,10 +216,11 @@ resolve_modules() {
 	done
 }
 
-# Dirs the guest gets as a tmpfs copy rather than through the root overlay:
-# the repo (an overlay cannot be the upperdir of the kit's own overlays),
-# and the command's directory when it is under /tmp or /run, which the
-# guest mounts afresh.  Each is sent as a tarball on the run share.
+# Dirs the guest gets as a copy on a scratch ext4 disk rather than through
+# the root overlay: the repo, since the kit's own overlays need an upperdir
+# that is not overlayfs and its idmapped mounts a filesystem that has them
+# (tmpfs has not, before 6.3); and the command's directory when it is under
+# /tmp or /run, which the guest mounts afresh.
 copy_dir_list() {
 	local d
 	for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done
@@ -225,9 +230,11 @@ copy_dir_list() {
 	esac
 }
 
-# tar, but not the kernel cache nor this run's own dir.
+# The scratch disk: a sparse ext4 image in the run dir, gone with it, made
+# on the host from a snapshot of each dir (mkfs.ext4 -d; unpacking in the
+# guest took seconds under TCG), less the kernel cache and this run's dir.
 make_copies() {
-	local d i=0 x excl
+	local d i=0 x excl stage=$RUNDIR/stage
 	COPY_DIRS=""
 	for d in $(copy_dir_list | awk '!seen[$0]++'); do
 		[ -d "$d" ] || die "VM_COPY_DIRS: no directory $d"
@@ -235,11 +242,17 @@ make_copies() {
 		for x in "$(realpath -m "$VM_CACHE")" "$RUNDIR"; do
 			case $x in "$d"/*) excl+=("--exclude=./${x#"$d"/}") ;; esac
 		done
-		tar -C "$d" "${excl[@]}" --numeric-owner -cf "$RUNDIR/share/copy$i.tar" . ||
-			die "cannot tar $d for the guest"
+		mkdir -p "$stage/$i"
+		tar -C "$d" "${excl[@]}" -cf - . | tar -C "$stage/$i" --numeric-owner -xpf - ||
+			die "cannot copy $d for the guest"
 		COPY_DIRS="$COPY_DIRS $d"
 		i=$((i + 1))
 	done
+	mkdir -p "$stage"
+	truncate -s "$VM_DISK_SIZE" "$RUNDIR/disk.img" || die "bad VM_DISK_SIZE '$VM_DISK_SIZE'"
+	mkfs.ext4 -q -F -m 0 -E lazy_itable_init=1,lazy_journal_init=1,nodiscard \
+		-d "$stage" "$RUNDIR/disk.img" || die "cannot make the scratch disk"
+	rm -rf "$stage"
 }
 
 write_vm_conf() { # file
@@ -314,6 +327,7 @@ start_vm() { # initramfs
 		-display none -nic none -pidfile "$RUNDIR/qemu.pid" \
 		-chardev "stdio,id=con,signal=off,logfile=$RUNDIR/console.log" \
 		-serial chardev:con \
+		-drive "file=$RUNDIR/disk.img,format=raw,if=virtio,cache=unsafe" \
 		-kernel "$VMLINUZ" -initrd "$1" -append "$KERNEL_CMDLINE" \
 		-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \

@@ -1,0 +1,760 @@
+/*
+ * config.c - an OCI bundle's config.json, turned into what the kit already
+ * has: the layers' own command-line options. `hostname` becomes what
+ * `--hostname` would set, `linux.uidMappings` `--uid-map`, the cgroup limits
+ * of `linux.resources` (step06) `--memory`, `--cpus`, ... A field is found
+ * by its option's name only, so this file works unchanged on any step: a
+ * field whose option no layer has is "not supported by this program".
+ *
+ * The rule: what the kit cannot honour is an error (exit 125), never
+ * silently ignored - a container started without the seccomp filter or
+ * the memory limit its config asked for would look fine and be weaker.
+ * Stricter than asked is allowed (e.g. /sys is always read-only). Fields
+ * this file does not know are ignored, as the spec allows.
+ *
+ * Errors name the place: a syntax error as FILE:LINE:COLUMN (jansson's
+ * json_error_t), a wrong or missing field by its JSON path, e.g.
+ * `process.args: must be an array of strings`.
+ *
+ * Also `container spec`: the config.json that describes what this program
+ * does anyway (like `runc spec` describes runc's defaults).
+ *
+ * Chapter: 5.3 "Using runc" (config.json, runc spec).
+ * Spec: https://github.com/opencontainers/runtime-spec/blob/main/config.md
+ *       https://github.com/opencontainers/runtime-spec/blob/main/config-linux.md
+ * Man pages / docs: jansson (https://jansson.readthedocs.io), user_namespaces(7).
+ */
+#include "kit.h"
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* In the order exec enters them: user first (see exec.c). */
+const struct namespace_type namespace_types[NNAMESPACE_TYPES] = {
+	[NS_USER] = { "user", "user", "user" },
+	[NS_PID] = { "pid", "pid", "pid" },
+	[NS_NET] = { "network", "net", "net" },
+	[NS_IPC] = { "ipc", "ipc", "ipc" },
+	[NS_UTS] = { "uts", "uts", "uts" },
+	[NS_MNT] = { "mount", "mnt", "mount" },
+	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup" },
+	[NS_TIME] = { "time", "time", "time" },
+};
+
+/*
+ * The mounts every kit container gets (mount.c, ipc.c). config.json may list
+ * them; a restricting option it asks for must be one the kit applies.
+ */
+static const struct {
+	const char *destination, *type, *source, *options;
+	const char *layer;      /* the layer that mounts it; NULL: never mounted */
+	unsigned long flags;    /* what the kit applies of ro, nosuid, nodev, noexec */
+} kit_mounts[] = {
+	{ "/proc", "proc", "proc", "nosuid,noexec,nodev", "mount",
+	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
+	{ "/dev", "tmpfs", "tmpfs", "nosuid,noexec,mode=755,size=64k", "mount",
+	  MS_NOSUID | MS_NOEXEC },
+	{ "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620",
+	  "mount", MS_NOSUID | MS_NOEXEC },
+	{ "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k", "mount",
+	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
+	{ "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev", "ipc",
+	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
+	{ "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro", "mount",
+	  MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY },
+	/* runc's default: the kit does not mount it, which shows less, not more. */
+	{ "/sys/fs/cgroup", "cgroup", "cgroup", NULL, NULL, ~0UL },
+};
+#define NKIT_MOUNTS (sizeof(kit_mounts) / sizeof(kit_mounts[0]))
+
+/*
+ * Fields config.md / config-linux.md define that no layer of this program
+ * can honour yet. Present and not empty (not "", [], {}, 0, false) is an
+ * error. step09 (security) maps process.capabilities, linux.seccomp,
+ * linux.maskedPaths and linux.readonlyPaths onto its own options: move them
+ * from this list to apply_process()/apply_linux() then.
+ */
+static const char *const unsupported[] = {
+	"hooks", "domainname",
+	"process.capabilities", "process.rlimits", "process.apparmorProfile",
+	"process.selinuxLabel", "process.oomScoreAdj", "process.ioPriority",
+	"process.scheduler", "process.execCPUAffinity", "process.user.umask",
+	"linux.devices", "linux.cgroupsPath", "linux.sysctl", "linux.seccomp",
+	"linux.maskedPaths", "linux.readonlyPaths", "linux.mountLabel", "linux.intelRdt",
+	"linux.personality", "linux.timeOffsets",
+	"linux.resources.devices", "linux.resources.hugepageLimits", "linux.resources.network",
+	"linux.resources.rdma", "linux.resources.unified",
+	"linux.resources.memory.reservation", "linux.resources.memory.kernel",
+	"linux.resources.memory.kernelTCP", "linux.resources.memory.swappiness",
+	"linux.resources.memory.disableOOMKiller", "linux.resources.cpu.mems",
+	"linux.resources.cpu.realtimeRuntime", "linux.resources.cpu.realtimePeriod",
+	"linux.resources.cpu.idle", "linux.resources.blockIO.weight",
+	"linux.resources.blockIO.leafWeight", "linux.resources.blockIO.weightDevice",
+};
+
+static const char *config_file;  /* for every message */
+
+/* --- reading fields, one error pattern ------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static int bad(const char *path, const char *format, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(what, sizeof(what), format, ap);
+	va_end(ap);
+	return fail("runtime", "%s: %s: %s", config_file, path, what);
+}
+
+enum kind { STRING, INTEGER, BOOLEAN, OBJECT, ARRAY };
+static const char *const kind_names[] = {
+	"a string", "an integer", "true or false", "an object", "an array",
+};
+
+static bool is_kind(const json_t *v, enum kind kind)
+{
+	switch (kind) {
+	case STRING: return json_is_string(v);
+	case INTEGER: return json_is_integer(v);
+	case BOOLEAN: return json_is_boolean(v);
+	case OBJECT: return json_is_object(v);
+	case ARRAY: return json_is_array(v);
+	}
+	return false;
+}
+
+/*
+ * The member key of obj (whose path is path), checked against kind: 0 with
+ * *out NULL when it is absent (null counts as absent) and not required,
+ * -1 after reporting.
+ */
+static int member(const json_t *obj, const char *path, const char *key, enum kind kind,
+		  bool required, json_t **out)
+{
+	char full[256];
+
+	snprintf(full, sizeof(full), "%s%s%s", path, path[0] ? "." : "", key);
+	*out = obj ? json_object_get(obj, key) : NULL;
+	if (*out && json_is_null(*out))
+		*out = NULL;
+	if (*out == NULL)
+		return required ? bad(full, "missing (required)") : 0;
+	if (!is_kind(*out, kind))
+		return bad(full, "must be %s", kind_names[kind]);
+	return 0;
+}
+
+/* A NULL-terminated copy of an array of strings (the strings stay in the JSON). */
+static int string_array(const json_t *array, const char *path, char ***out)
+{
+	size_t i;
+	json_t *v;
+
+	*out = calloc(json_array_size(array) + 1, sizeof(char *));
+	if (*out == NULL)
+		return sys("runtime", -1, "calloc()");
+	json_array_foreach(array, i, v) {
+		if (!json_is_string(v))
+			return bad(path, "must be an array of strings");
+		(*out)[i] = (char *)json_string_value(v);
+	}
+	return 0;
+}
+
+/* The value at a dotted path such as "linux.resources.memory.swappiness", or NULL. */
+static json_t *at_path(json_t *root, const char *path)
+{
+	char copy[128], *save = NULL;
+	json_t *v = root;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *key = strtok_r(copy, ".", &save); key && v; key = strtok_r(NULL, ".", &save))
+		v = json_is_object(v) ? json_object_get(v, key) : NULL;
+	return v;
+}
+
+/* "Asks for nothing": the defaults of every type. */
+static bool is_empty(const json_t *v)
+{
+	return v == NULL || json_is_null(v) || json_is_false(v) ||
+	       (json_is_string(v) && json_string_length(v) == 0) ||
+	       (json_is_integer(v) && json_integer_value(v) == 0) ||
+	       (json_is_array(v) && json_array_size(v) == 0) ||
+	       (json_is_object(v) && json_object_size(v) == 0);
+}
+
+/* --- onto the layers' options ----------------------------------------------- */
+
+/* Hands value to the layer option that does the same on the command line. */
+static int apply(const char *path, const char *option, const char *value)
+{
+	if (!has_layer_option(option))
+		return bad(path, "not supported by this program (no layer has --%s)", option);
+	trace("runtime", "%s -> --%s%s%s", path, option, value ? " " : "", value ? value : "");
+	/* Layers keep the pointer (as they keep argv's): give each its own copy. */
+	if (set_layer_option(option, value ? strdup(value) : NULL) < 0)
+		return bad(path, "refused as --%s%s%s (see above)", option, value ? " " : "",
+			   value ? value : "");
+	return 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int applyf(const char *path, const char *option, const char *format, ...)
+{
+	char value[128];
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(value, sizeof(value), format, ap);
+	va_end(ap);
+	return apply(path, option, value);
+}
+
+/* --- the checks, top to bottom of config.md --------------------------------- */
+
+/* "1.0.2", "1.1.0-rc.1", "1.2.0": the releases whose fields this file knows. */
+static int check_version(json_t *json)
+{
+	json_t *v;
+	const char *version;
+	int minor, end = 0;
+
+	if (member(json, "", "ociVersion", STRING, true, &v) < 0)
+		return -1;
+	version = json_string_value(v);
+	if (sscanf(version, "1.%d.%*d%n", &minor, &end) != 1 || end == 0 || minor > 2 ||
+	    (version[end] != '\0' && version[end] != '-' && version[end] != '+'))
+		return bad("ociVersion", "\"%s\": this program reads 1.0.x to 1.2.x", version);
+	return 0;
+}
+
+static int check_unsupported(json_t *json)
+{
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (!is_empty(at_path(json, unsupported[i])))
+			return bad(unsupported[i], "not supported by this program");
+	return 0;
+}
+
+/* root.path is relative to the bundle; the mount layer's --rootfs takes it. */
+static int apply_root(json_t *json, struct oci_config *config)
+{
+	json_t *root, *path, *readonly;
+	char joined[PATH_MAX * 2];
+	const char *p;
+
+	if (member(json, "", "root", OBJECT, true, &root) < 0 ||
+	    member(root, "root", "path", STRING, true, &path) < 0 ||
+	    member(root, "root", "readonly", BOOLEAN, false, &readonly) < 0)
+		return -1;
+	p = json_string_value(path);
+	snprintf(joined, sizeof(joined), "%s%s%s", p[0] == '/' ? "" : config->bundle,
+		 p[0] == '/' ? "" : "/", p);
+	if (realpath(joined, config->rootfs) == NULL)
+		return bad("root.path", "%s: %s", joined, strerror(errno));
+	if (apply("root.path", "rootfs", config->rootfs) < 0)
+		return -1;
+	return json_is_true(readonly) ? apply("root.readonly", "read-only", NULL) : 0;
+}
+
+static int apply_user(json_t *process)
+{
+	json_t *user, *uid, *gid, *groups, *g;
+	size_t i;
+
+	if (member(process, "process", "user", OBJECT, false, &user) < 0 || user == NULL)
+		return 0;
+	if (member(user, "process.user", "uid", INTEGER, true, &uid) < 0 ||
+	    member(user, "process.user", "gid", INTEGER, true, &gid) < 0 ||
+	    member(user, "process.user", "additionalGids", ARRAY, false, &groups) < 0)
+		return -1;
+	/* Container root is what every step so far runs COMMAND as. */
+	if ((json_integer_value(uid) != 0 || json_integer_value(gid) != 0) &&
+	    applyf("process.user", "user", "%lld:%lld", (long long)json_integer_value(uid),
+		   (long long)json_integer_value(gid)) < 0)
+		return -1;
+	json_array_foreach(groups, i, g) {
+		if (!json_is_integer(g))
+			return bad("process.user.additionalGids", "must be an array of integers");
+		if (applyf("process.user.additionalGids", "group-add", "%lld",
+			   (long long)json_integer_value(g)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_env(char **env)
+{
+	for (int i = 0; env[i]; i++)
+		if (strchr(env[i], '=') == NULL || env[i][0] == '=') {
+			char path[32];
+			snprintf(path, sizeof(path), "process.env[%d]", i);
+			return bad(path, "\"%s\" is not NAME=VALUE", env[i]);
+		}
+	return 0;
+}
+
+static int apply_process(json_t *json, struct oci_config *config)
+{
+	static char *no_env[] = { NULL };
+	json_t *process, *args, *env, *cwd, *terminal, *nnp;
+
+	if (member(json, "", "process", OBJECT, true, &process) < 0 ||
+	    member(process, "process", "args", ARRAY, true, &args) < 0 ||
+	    member(process, "process", "env", ARRAY, false, &env) < 0 ||
+	    member(process, "process", "cwd", STRING, true, &cwd) < 0 ||
+	    member(process, "process", "terminal", BOOLEAN, false, &terminal) < 0 ||
+	    member(process, "process", "noNewPrivileges", BOOLEAN, false, &nnp) < 0)
+		return -1;
+	if (string_array(args, "process.args", &config->args) < 0)
+		return -1;
+	if (config->args[0] == NULL)
+		return bad("process.args", "must name the program to run (at least one string)");
+	config->env = no_env;
+	if (env && (string_array(env, "process.env", &config->env) < 0 || check_env(config->env) < 0))
+		return -1;
+	config->cwd = json_string_value(cwd);
+	if (config->cwd[0] != '/')
+		return bad("process.cwd", "\"%s\" must be an absolute path", config->cwd);
+	if (json_is_true(terminal))
+		return bad("process.terminal", "true needs a console socket (--console-socket), "
+			   "which this program does not support: set it to false");
+	if (json_is_true(nnp) && apply("process.noNewPrivileges", "security-opt",
+				       "no-new-privileges") < 0)
+		return -1;
+	return apply_user(process);
+}
+
+static unsigned long restricting_flags(json_t *options, const char *path, int *bad_option)
+{
+	static const struct { const char *name; unsigned long flag; } known[] = {
+		{ "ro", MS_RDONLY }, { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV },
+		{ "noexec", MS_NOEXEC },
+	};
+	unsigned long flags = 0;
+	size_t i;
+	json_t *o;
+
+	*bad_option = 0;
+	json_array_foreach(options, i, o) {
+		if (!json_is_string(o)) {
+			*bad_option = bad(path, "must be an array of strings");
+			return 0;
+		}
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(json_string_value(o), known[k].name) == 0)
+				flags |= known[k].flag;
+	}
+	return flags;
+}
+
+/* One of mounts[]: accepted if it is one the kit makes, at least as strictly. */
+static int check_mount(json_t *m, size_t index)
+{
+	char path[48], options_path[64];
+	json_t *destination, *type, *options;
+	unsigned long asked;
+	int error;
+
+	snprintf(path, sizeof(path), "mounts[%zu]", index);
+	snprintf(options_path, sizeof(options_path), "%s.options", path);
+	if (!json_is_object(m))
+		return bad(path, "must be an object");
+	if (member(m, path, "destination", STRING, true, &destination) < 0 ||
+	    member(m, path, "type", STRING, false, &type) < 0 ||
+	    member(m, path, "options", ARRAY, false, &options) < 0)
+		return -1;
+	asked = restricting_flags(options, options_path, &error);
+	if (error < 0)
+		return -1;
+	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
+		if (strcmp(json_string_value(destination), kit_mounts[i].destination) != 0)
+			continue;
+		if (type == NULL || strcmp(json_string_value(type), kit_mounts[i].type) != 0)
+			break;
+		if (kit_mounts[i].layer && !has_layer(kit_mounts[i].layer))
+			break;
+		if (asked & ~kit_mounts[i].flags)
+			return bad(options_path, "asks for %s on %s, which this program does not apply",
+				   (asked & ~kit_mounts[i].flags & MS_RDONLY) ? "ro" : "nosuid/nodev/noexec",
+				   kit_mounts[i].destination);
+		return 0;
+	}
+	return bad(path, "destination \"%s\"%s%s: only the kit's own mounts (/proc, /dev, "
+		   "/dev/pts, /dev/shm, /dev/mqueue, /sys, /sys/fs/cgroup, of their usual types) "
+		   "are supported", json_string_value(destination), type ? " type " : "",
+		   type ? json_string_value(type) : "");
+}
+
+static int check_mounts(json_t *json)
+{
+	json_t *mounts, *m;
+	size_t i;
+
+	if (member(json, "", "mounts", ARRAY, false, &mounts) < 0)
+		return -1;
+	json_array_foreach(mounts, i, m)
+		if (check_mount(m, i) < 0)
+			return -1;
+	return 0;
+}
+
+static int namespace_index(const char *oci)
+{
+	for (int i = 0; i < NNAMESPACE_TYPES; i++)
+		if (strcmp(namespace_types[i].oci, oci) == 0)
+			return i;
+	return -1;
+}
+
+/* The set listed must be the set the kit creates: no more, no less. */
+static int check_namespaces(json_t *linux_obj, struct oci_config *config)
+{
+	json_t *list, *entry, *type, *path;
+	char where[48];
+	size_t i;
+
+	if (member(linux_obj, "linux", "namespaces", ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, entry) {
+		snprintf(where, sizeof(where), "linux.namespaces[%zu]", i);
+		if (!json_is_object(entry))
+			return bad(where, "must be an object");
+		if (member(entry, where, "type", STRING, true, &type) < 0 ||
+		    member(entry, where, "path", STRING, false, &path) < 0)
+			return -1;
+		int n = namespace_index(json_string_value(type));
+		if (n < 0)
+			return bad(where, "type \"%s\": unknown (pid, network, ipc, uts, mount, user, "
+				   "cgroup, time)", json_string_value(type));
+		if (config->namespaces & (1u << n))
+			return bad(where, "type \"%s\": listed twice", json_string_value(type));
+		if (path)
+			return bad(where, "path: joining an existing namespace is not supported by "
+				   "this program");
+		config->namespaces |= 1u << n;
+	}
+	for (int n = 0; n < NNAMESPACE_TYPES; n++) {
+		bool created = has_layer(namespace_types[n].layer);
+		bool listed = config->namespaces & (1u << n);
+		if (created && !listed)
+			return bad("linux.namespaces", "no \"%s\" entry, but this program always "
+				   "creates a %s namespace", namespace_types[n].oci, namespace_types[n].oci);
+		if (listed && !created)
+			return bad("linux.namespaces", "\"%s\": this program creates no %s namespace",
+				   namespace_types[n].oci, namespace_types[n].oci);
+	}
+	return 0;
+}
+
+/* linux.uidMappings [{containerID, hostID, size}] -> --uid-map C:H:S, each. */
+static int apply_mappings(json_t *linux_obj, const char *key, const char *option)
+{
+	json_t *list, *m, *container, *host, *size;
+	char where[48];
+	size_t i;
+
+	if (member(linux_obj, "linux", key, ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, m) {
+		snprintf(where, sizeof(where), "linux.%s[%zu]", key, i);
+		if (!json_is_object(m))
+			return bad(where, "must be an object");
+		if (member(m, where, "containerID", INTEGER, true, &container) < 0 ||
+		    member(m, where, "hostID", INTEGER, true, &host) < 0 ||
+		    member(m, where, "size", INTEGER, true, &size) < 0 ||
+		    applyf(where, option, "%lld:%lld:%lld", (long long)json_integer_value(container),
+			   (long long)json_integer_value(host), (long long)json_integer_value(size)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* An integer field of obj, 0 when absent; -1 after reporting a wrong type. */
+static int integer(json_t *obj, const char *path, const char *key, long long *out)
+{
+	json_t *v;
+
+	*out = 0;
+	if (member(obj, path, key, INTEGER, false, &v) < 0)
+		return -1;
+	if (v)
+		*out = json_integer_value(v);
+	return 0;
+}
+
+/* OCI's memory limits are bytes; swap is memory+swap, as docker's --memory-swap. */
+static int apply_memory(json_t *resources)
+{
+	json_t *memory;
+	long long limit, swap;
+
+	if (member(resources, "linux.resources", "memory", OBJECT, false, &memory) < 0 ||
+	    integer(memory, "linux.resources.memory", "limit", &limit) < 0 ||
+	    integer(memory, "linux.resources.memory", "swap", &swap) < 0)
+		return -1;
+	if (limit > 0 && applyf("linux.resources.memory.limit", "memory", "%lld", limit) < 0)
+		return -1;
+	if (swap != 0 && applyf("linux.resources.memory.swap", "memory-swap", "%lld",
+				swap < 0 ? -1 : swap) < 0)
+		return -1;
+	return 0;
+}
+
+/* quota/period microseconds -> --cpus, which always uses docker's 100 ms period. */
+static int apply_cpu(json_t *resources)
+{
+	json_t *cpu, *cpus;
+	long long shares, quota, period;
+	char text[32];
+
+	if (member(resources, "linux.resources", "cpu", OBJECT, false, &cpu) < 0 ||
+	    integer(cpu, "linux.resources.cpu", "shares", &shares) < 0 ||
+	    integer(cpu, "linux.resources.cpu", "quota", &quota) < 0 ||
+	    integer(cpu, "linux.resources.cpu", "period", &period) < 0 ||
+	    member(cpu, "linux.resources.cpu", "cpus", STRING, false, &cpus) < 0)
+		return -1;
+	if (shares > 0 && applyf("linux.resources.cpu.shares", "cpu-shares", "%lld", shares) < 0)
+		return -1;
+	if (quota > 0) {
+		snprintf(text, sizeof(text), "%.4f", (double)quota / (period > 0 ? period : 100000));
+		if (apply("linux.resources.cpu.quota", "cpus", text) < 0)
+			return -1;
+	}
+	if (!is_empty(cpus) && apply("linux.resources.cpu.cpus", "cpuset-cpus",
+				     json_string_value(cpus)) < 0)
+		return -1;
+	return 0;
+}
+
+static int apply_pids(json_t *resources)
+{
+	json_t *pids;
+	long long limit;
+
+	if (member(resources, "linux.resources", "pids", OBJECT, false, &pids) < 0 ||
+	    integer(pids, "linux.resources.pids", "limit", &limit) < 0)
+		return -1;
+	if (limit != 0 && applyf("linux.resources.pids.limit", "pids-limit", "%lld",
+				 limit < 0 ? -1 : limit) < 0)
+		return -1;
+	return 0;
+}
+
+/* The cgroup options name a device by its /dev path; OCI by major:minor. */
+static int block_device(long long major, long long minor, char *out, size_t size)
+{
+	char link[64], target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/block/%lld:%lld", major, minor);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	snprintf(out, size, "/dev/%s", strrchr(target, '/') + 1);
+	if (stat(out, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    st.st_rdev != makedev((unsigned)major, (unsigned)minor))
+		return -1;
+	return 0;
+}
+
+/* blockIO.throttleReadBpsDevice [{major, minor, rate}] -> --device-read-bps DEV:RATE. */
+static int apply_throttle(json_t *block_io, const char *key, const char *option)
+{
+	json_t *list, *entry;
+	long long major, minor, rate;
+	char where[96], device[PATH_MAX];
+	size_t i;
+
+	if (member(block_io, "linux.resources.blockIO", key, ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, entry) {
+		snprintf(where, sizeof(where), "linux.resources.blockIO.%s[%zu]", key, i);
+		if (!json_is_object(entry))
+			return bad(where, "must be an object");
+		if (integer(entry, where, "major", &major) < 0 ||
+		    integer(entry, where, "minor", &minor) < 0 ||
+		    integer(entry, where, "rate", &rate) < 0)
+			return -1;
+		if (block_device(major, minor, device, sizeof(device)) < 0)
+			return bad(where, "%lld:%lld: no such block device in /dev", major, minor);
+		if (applyf(where, option, "%s:%lld", device, rate) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_block_io(json_t *resources)
+{
+	static const char *const throttles[][2] = {
+		{ "throttleReadBpsDevice", "device-read-bps" },
+		{ "throttleWriteBpsDevice", "device-write-bps" },
+		{ "throttleReadIOPSDevice", "device-read-iops" },
+		{ "throttleWriteIOPSDevice", "device-write-iops" },
+	};
+	json_t *block_io;
+
+	if (member(resources, "linux.resources", "blockIO", OBJECT, false, &block_io) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(throttles) / sizeof(throttles[0]); i++)
+		if (apply_throttle(block_io, throttles[i][0], throttles[i][1]) < 0)
+			return -1;
+	return 0;
+}
+
+static int apply_linux(json_t *json, struct oci_config *config)
+{
+	json_t *linux_obj, *resources;
+
+	if (member(json, "", "linux", OBJECT, false, &linux_obj) < 0 ||
+	    check_namespaces(linux_obj, config) < 0 ||
+	    apply_mappings(linux_obj, "uidMappings", "uid-map") < 0 ||
+	    apply_mappings(linux_obj, "gidMappings", "gid-map") < 0 ||
+	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
+		return -1;
+	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||
+	    apply_block_io(resources) < 0)
+		return -1;
+	return 0;
+}
+
+static int apply_hostname(json_t *json)
+{
+	json_t *hostname;
+
+	if (member(json, "", "hostname", STRING, false, &hostname) < 0)
+		return -1;
+	return hostname ? apply("hostname", "hostname", json_string_value(hostname)) : 0;
+}
+
+static int read_annotations(json_t *json, struct oci_config *config)
+{
+	json_t *annotations, *v;
+	const char *key;
+
+	if (member(json, "", "annotations", OBJECT, false, &annotations) < 0)
+		return -1;
+	json_object_foreach(annotations, key, v)
+		if (!json_is_string(v))
+			return bad("annotations", "must map strings to strings (\"%s\" does not)", key);
+	config->annotations = annotations ? annotations : json_object();
+	return 0;
+}
+
+/*
+ * Reads BUNDLE/config.json, checks it, and hands its settings to the layers'
+ * options. Nothing is created yet: an error here leaves nothing behind.
+ */
+int load_config(const char *bundle, struct oci_config *config)
+{
+	json_error_t error;
+
+	if (realpath(bundle, config->bundle) == NULL)
+		return sys("runtime", -1, "--bundle %s", bundle);
+	if (snprintf(config->file, sizeof(config->file), "%s/config.json", config->bundle) >=
+	    (int)sizeof(config->file))
+		return fail("runtime", "--bundle %s: path too long", bundle);
+	config_file = config->file;
+	/* Duplicate keys would make "which one counts" a guess: refuse them. */
+	config->json = json_load_file(config->file, JSON_REJECT_DUPLICATES, &error);
+	if (config->json == NULL && error.line < 0)
+		return fail("runtime", "%s: %s", config->file, error.text);
+	if (config->json == NULL)
+		return fail("runtime", "%s:%d:%d: %s", config->file, error.line, error.column,
+			    error.text);
+	trace("runtime", "json_load_file(\"%s\") = 0", config->file);
+	if (!json_is_object(config->json))
+		return fail("runtime", "%s: must hold a JSON object", config->file);
+	if (check_version(config->json) < 0 || check_unsupported(config->json) < 0 ||
+	    apply_process(config->json, config) < 0 || apply_root(config->json, config) < 0 ||
+	    apply_hostname(config->json) < 0 || check_mounts(config->json) < 0 ||
+	    apply_linux(config->json, config) < 0 || read_annotations(config->json, config) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- container spec ---------------------------------------------------------- */
+
+static json_t *default_mounts(void)
+{
+	json_t *mounts = json_array();
+
+	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
+		json_t *options = json_array();
+		char copy[128], *save = NULL;
+
+		if (kit_mounts[i].layer == NULL || !has_layer(kit_mounts[i].layer))
+			continue;
+		snprintf(copy, sizeof(copy), "%s", kit_mounts[i].options);
+		for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+			json_array_append_new(options, json_string(o));
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}",
+			"destination", kit_mounts[i].destination, "type", kit_mounts[i].type,
+			"source", kit_mounts[i].source, "options", options));
+	}
+	return mounts;
+}
+
+/* What the kit does by default, said in config.json's words (see user.c). */
+static json_t *default_linux(void)
+{
+	json_t *namespaces = json_array(), *linux_obj = json_object();
+
+	for (int n = 0; n < NNAMESPACE_TYPES; n++)
+		if (has_layer(namespace_types[n].layer))
+			json_array_append_new(namespaces, json_pack("{s:s}", "type",
+								    namespace_types[n].oci));
+	if (has_layer("user")) {
+		json_object_set_new(linux_obj, "uidMappings", json_pack("[{s:i, s:i, s:i}]",
+			"containerID", 0, "hostID", 1000000, "size", 65536));
+		json_object_set_new(linux_obj, "gidMappings", json_pack("[{s:i, s:i, s:i}]",
+			"containerID", 0, "hostID", 1000000, "size", 65536));
+	}
+	json_object_set_new(linux_obj, "namespaces", namespaces);
+	return linux_obj;
+}
+
+/* Writes file (which must not exist yet), like `runc spec`. */
+int write_default_config(const char *file, const char *rootfs)
+{
+	json_t *spec = json_pack("{s:s, s:{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s}, "
+				 "s:{s:s, s:b}, s:s, s:o, s:o}",
+		"ociVersion", OCI_VERSION,
+		"process", "terminal", 0, "user", "uid", 0, "gid", 0, "args", "sh",
+		"env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"TERM=xterm", "cwd", "/",
+		"root", "path", rootfs, "readonly", 0,
+		"hostname", "container",
+		"mounts", default_mounts(),
+		"linux", default_linux());
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	FILE *out;
+	int ret;
+
+	if (fd < 0 && errno == EEXIST)
+		ret = fail("runtime", "%s exists: remove it first", file);
+	else if (sys("runtime", fd, "open(\"%s\", O_CREAT|O_EXCL)", file) < 0)
+		ret = -1;
+	else if ((out = fdopen(fd, "w")) == NULL)
+		ret = sys("runtime", -1, "fdopen(\"%s\")", file);
+	else {
+		ret = json_dumpf(spec, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+		if (fclose(out) != 0 || ret < 0)
+			ret = sys("runtime", -1, "write(\"%s\")", file);
+	}
+	json_decref(spec);
+	return ret;
+}

@@ -1,0 +1,302 @@
+/*
+ * container.c - the main flow: parse options, clone a child into new
+ * namespaces, let each layer do its part, run COMMAND, report its exit.
+ *
+ * Chapter: 2.4 "Namespace C Example" - this is that program, grown up.
+ * Man pages: clone(2), waitpid(2), execvp(3), getopt_long(3), pipe(2),
+ *            prctl(2) (PR_SET_PDEATHSIG).
+ */
+#include "kit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The layers, in the order their phases run. Each step adds one line. */
+static const struct layer *const layers[] = {
+	&user_layer,  /* first: the other layers act as the new namespace's root */
+	&uts_layer,
+	&pid_layer,
+	&mount_layer,
+	&net_layer,
+	&cgroup_layer,
+	&overlay_layer,
+	&ipc_layer,      /* after mount: mounts /dev/mqueue in the new root */
+	&runtime_layer,  /* `create` stops here until `start` (runtime.c) */
+	&security_layer, /* last: its in_child ends right before execvp */
+};
+#define NLAYERS (sizeof(layers) / sizeof(layers[0]))
+
+#define STACK_SIZE (1024 * 1024)
+static char child_stack[STACK_SIZE];
+
+static int go_pipe[2];              /* parent -> child: "setup done, go on" */
+static volatile pid_t signal_target; /* where the parent forwards signals */
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: container [OPTIONS] [--] [COMMAND [ARG...]]\n"
+		     "       container [--root DIR] spec|create|start|run|state|list|kill|delete|exec ...\n"
+		     "Run COMMAND (default /bin/sh) in new namespaces; the second form is the\n"
+		     "OCI runtime (`container run --help`).\n\n"
+		     "  -h, --help                      show this help and exit\n"
+		     "  -v, --verbose                   print each kernel call, prefixed by its layer\n");
+	for (size_t i = 0; i < NLAYERS; i++) {
+		for (const struct layer_option *o = layers[i]->options; o && o->name; o++) {
+			char left[64];
+			snprintf(left, sizeof(left), "--%s%s%s", o->name,
+				 o->argname ? " " : "", o->argname ? o->argname : "");
+			fprintf(out, "      %-28s[%s] %s\n", left, layers[i]->name, o->help);
+		}
+	}
+	fprintf(out, "\nExit status: COMMAND's own; 128+N if it was killed by signal N;\n"
+		     "125 if the container could not be set up; 126 if COMMAND cannot be\n"
+		     "executed; 127 if COMMAND was not found.\n");
+}
+
+/* Finds the layer option that getopt_long matched as long option number index. */
+static const struct layer_option *option_at(int index)
+{
+	for (size_t i = 0; i < NLAYERS; i++)
+		for (const struct layer_option *o = layers[i]->options; o && o->name; o++)
+			if (index-- == 0)
+				return o;
+	return NULL;
+}
+
+/* The option called name, or NULL: the runtime maps config.json onto these. */
+static const struct layer_option *find_option(const char *name)
+{
+	for (size_t i = 0; i < NLAYERS; i++)
+		for (const struct layer_option *o = layers[i]->options; o && o->name; o++)
+			if (strcmp(o->name, name) == 0)
+				return o;
+	return NULL;
+}
+
+bool has_layer_option(const char *name)
+{
+	return find_option(name) != NULL;
+}
+
+/* What `--name value` does on the command line; value is NULL for a flag. */
+int set_layer_option(const char *name, const char *value)
+{
+	const struct layer_option *o = find_option(name);
+
+	if (o == NULL)
+		return fail("container", "--%s: not supported by this program", name);
+	if ((o->argname != NULL) != (value != NULL))
+		return fail("container", "--%s: %s", name, value ? "takes no value" : "needs a value");
+	return o->set(value);
+}
+
+bool has_layer(const char *name)
+{
+	for (size_t i = 0; i < NLAYERS; i++)
+		if (strcmp(layers[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Returns the index of COMMAND in argv, or -1 after reporting a bad option. */
+static int parse_options(int argc, char **argv)
+{
+	struct option longopts[64] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+	};
+	size_t n = 2;
+
+	for (size_t i = 0; i < NLAYERS; i++)
+		for (const struct layer_option *o = layers[i]->options; o && o->name; o++)
+			longopts[n++] = (struct option){ o->name,
+				o->argname ? required_argument : no_argument, NULL, 0 };
+
+	opterr = 0;  /* we print our own, uniform messages */
+	for (;;) {
+		int index = -1;
+		/* "+": stop at COMMAND, so its own options are not ours. */
+		int opt = getopt_long(argc, argv, "+:hv", longopts, &index);
+
+		if (opt == -1)
+			return optind;
+		if (opt == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (opt == 'v') {
+			verbose = true;
+		} else if (opt == 0) {
+			if (option_at(index - 2)->set(optarg) < 0)
+				return -1;
+		} else {
+			/* ':' means a known option without its value, '?' an unknown one. */
+			return fail("container", "option %s: %s (see --help)", argv[optind - 1],
+				    opt == ':' ? "needs a value" : "unknown option");
+		}
+	}
+}
+
+/*
+ * COMMAND starts with every signal at its default and none blocked: an
+ * ignored SIGTERM inherited from whoever started the kit would survive
+ * execve() and make the container deaf to `kill`.
+ */
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);  /* fails harmlessly for SIGKILL, SIGSTOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The child: wait until the parent says go, run every layer's in_child, exec. */
+static int child_main(void *arg)
+{
+	struct container *c = arg;
+	char go;
+
+	/* If the kit dies, so does the container: nobody would clean up. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	reset_signals();
+	close(go_pipe[1]);
+	if (read(go_pipe[0], &go, 1) != 1)
+		_exit(EXIT_KIT_ERROR);  /* the parent failed and has reported why */
+	close(go_pipe[0]);
+
+	for (size_t i = 0; i < NLAYERS; i++)
+		if (layers[i]->in_child && layers[i]->in_child(c) < 0)
+			_exit(EXIT_KIT_ERROR);
+
+	trace("container", "execvp(\"%s\")", c->argv[0]);
+	execvp(c->argv[0], c->argv);
+	sys("container", -1, "execvp(\"%s\")", c->argv[0]);
+	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+static void forward_signal(int sig)
+{
+	if (signal_target > 0)
+		kill(signal_target, sig);
+}
+
+/* Passes the usual "please stop" signals on to the container. */
+static void forward_signals_to(pid_t pid)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = forward_signal };
+
+	signal_target = pid;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+/* Waits for the child and turns its end into docker run's exit code. */
+static int wait_for_exit(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sys("container", -1, "waitpid(%d)", pid), EXIT_KIT_ERROR;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Undoes the layers' work, last layer first, for layers [0, count). */
+static void cleanup_layers(struct container *c, size_t count)
+{
+	while (count-- > 0)
+		if (layers[count]->cleanup)
+			layers[count]->cleanup(c);
+}
+
+/*
+ * The container's life in two halves, so that the runtime can act between
+ * them (runtime.c). The first: every layer's setup, clone(), and "go": the
+ * child now runs its in_child hooks. Returns 0, or 125 after cleanup.
+ */
+int launch_container(struct container *c)
+{
+	int flags = SIGCHLD;
+	size_t prepared;
+
+	for (prepared = 0; prepared < NLAYERS; prepared++)
+		if (layers[prepared]->before_clone && layers[prepared]->before_clone(c) < 0) {
+			prepared++;  /* its cleanup undoes what it did before failing */
+			goto fail;
+		}
+	for (size_t i = 0; i < NLAYERS; i++)
+		flags |= layers[i]->clone_flags;
+
+	if (sys("container", pipe2(go_pipe, O_CLOEXEC), "pipe2()") < 0)
+		goto fail;
+	c->child_pid = clone(child_main, child_stack + STACK_SIZE, flags, c);
+	if (sys("container", c->child_pid, "clone(flags=%#x)", flags) < 0) {
+		close(go_pipe[0]);
+		close(go_pipe[1]);
+		goto fail;
+	}
+	close(go_pipe[0]);
+	forward_signals_to(c->child_pid);
+
+	for (size_t i = 0; i < NLAYERS; i++)
+		if (layers[i]->after_clone && layers[i]->after_clone(c) < 0) {
+			close(go_pipe[1]);  /* the child reads EOF and exits */
+			wait_for_exit(c->child_pid);
+			goto fail;
+		}
+	if (write(go_pipe[1], "g", 1) != 1)
+		sys("container", -1, "write(go pipe)");
+	close(go_pipe[1]);
+	return 0;
+fail:
+	cleanup_layers(c, prepared);
+	return EXIT_KIT_ERROR;
+}
+
+/* The second half: waits for the end, undoes every layer, returns the exit code. */
+int finish_container(struct container *c)
+{
+	int status = wait_for_exit(c->child_pid);
+
+	cleanup_layers(c, NLAYERS);
+	return status;
+}
+
+static int run_container(struct container *c)
+{
+	int status = launch_container(c);
+
+	return status != 0 ? status : finish_container(c);
+}
+
+int main(int argc, char **argv)
+{
+	static char *default_command[] = { "/bin/sh", NULL };
+	struct container c = { .argv = default_command };
+	int command_index;
+
+	if (is_runtime_command(argc, argv))  /* container create ID, ... */
+		return runtime_main(argc, argv);
+	command_index = parse_options(argc, argv);
+	if (command_index < 0)
+		return EXIT_KIT_ERROR;
+	/* A child that died early must not kill us through the go pipe: cleanup runs. */
+	signal(SIGPIPE, SIG_IGN);
+	if (command_index < argc)
+		c.argv = argv + command_index;
+	return run_container(&c);
+}

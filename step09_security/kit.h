@@ -1,0 +1,114 @@
+/*
+ * kit.h - the contract between container.c and the isolation layers.
+ *
+ * Each layer (uts.c, pid.c, mount.c, ...) describes itself with one
+ * struct layer: its command-line options, the clone(2) flags it needs, and
+ * the functions container.c calls at fixed moments ("phases"):
+ *
+ *   parent:  before_clone  ->  clone(flags of all layers)  ->  after_clone
+ *   child:   (waits for the parent)  ->  in_child  ->  execvp(COMMAND)
+ *   parent:  waitpid  ->  cleanup (also on every error path)
+ *
+ * Adding a layer is: one new file, one line in the table in container.c,
+ * one extern below, one word in the Makefile.
+ *
+ * Man pages: clone(2), namespaces(7), getopt_long(3).
+ */
+#ifndef KIT_H
+#define KIT_H
+
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit codes, as docker run(1) uses them. */
+#define EXIT_KIT_ERROR 125   /* the kit itself failed: bad flag, kernel refusal */
+#define EXIT_CANNOT_RUN 126  /* COMMAND exists but cannot be executed */
+#define EXIT_NOT_FOUND 127   /* COMMAND not found */
+
+/* What every phase may look at. */
+struct container {
+	char **argv;       /* COMMAND and its arguments */
+	const char *rootfs;  /* the container's root directory, from the mount layer */
+	int rootfs_fd;       /* an idmapped mount of it, or -1 (from the user layer) */
+	pid_t child_pid;   /* the container's first process, as the host sees it (0 in the child) */
+};
+
+/* One command-line option of a layer, e.g. --hostname NAME. */
+struct layer_option {
+	const char *name;      /* long name, without the leading "--" */
+	const char *argname;   /* shown in --help; NULL for an option without value */
+	const char *help;
+	int (*set)(const char *value);  /* 0, or -1 after reporting the error */
+};
+
+struct layer {
+	const char *name;                     /* prefix of its messages: [uts] */
+	int clone_flags;                      /* CLONE_NEW* it asks for */
+	const struct layer_option *options;   /* ends with a zeroed entry; may be NULL */
+	int (*before_clone)(struct container *c);   /* parent, nothing exists yet */
+	int (*after_clone)(struct container *c);    /* parent, the child is waiting */
+	int (*in_child)(struct container *c);       /* child, before exec */
+	void (*cleanup)(struct container *c);       /* parent, undo before_clone/after_clone,
+	                                               also when they failed halfway */
+};
+
+extern const struct layer uts_layer;
+extern const struct layer pid_layer;
+extern const struct layer mount_layer;
+extern const struct layer net_layer;
+extern const struct layer user_layer;
+extern const struct layer cgroup_layer;
+extern const struct layer overlay_layer;
+const char *overlay_mount(const char *rootfs);  /* overlay.c, for mount.c */
+extern const struct layer ipc_layer;
+extern const struct layer runtime_layer;
+extern const struct layer security_layer;
+
+/* seccomp.c, the security layer's system call filter (called by security.c). */
+int filter_option(const char *value);        /* --security-opt seccomp=FILE|unconfined */
+bool filter_enabled(void);                   /* false for seccomp=unconfined */
+int filter_prepare(uint64_t granted_caps);   /* parent: build the filter */
+int filter_load(void);                       /* child: the last call before execve */
+void filter_cleanup(void);                   /* parent */
+
+/* security.c, for the runtime's exec: the same limits for one more process. */
+int security_prepare_exec(void);             /* before fork: decide caps, build the filter */
+int security_enter(void);                    /* the exec'd child, right before execvp */
+
+/*
+ * step08: what container.c offers the OCI runtime (runtime.c, config.c, exec.c).
+ * The runtime knows the layers only by their names and option names: it
+ * turns config.json into the options a user would have typed.
+ */
+bool has_layer(const char *name);
+bool has_layer_option(const char *name);
+int set_layer_option(const char *name, const char *value);  /* value NULL: a flag */
+int launch_container(struct container *c);   /* setup, clone, go: 0 or 125 */
+int finish_container(struct container *c);   /* wait, cleanup: the exit code */
+bool is_runtime_command(int argc, char **argv);  /* runtime.c */
+int runtime_main(int argc, char **argv);
+
+/*
+ * One pattern for every kernel call: sys() traces it with -v and, when it
+ * failed (-1), reports what failed and why. Use it as
+ *
+ *	if (sys("uts", sethostname(name, len), "sethostname(\"%s\")", name) < 0)
+ *		return -1;
+ *
+ * fail() reports an error that is not a failed call (bad input); both
+ * return -1 so a layer can "return fail(...)".
+ */
+extern bool verbose;
+long sys(const char *layer, long result, const char *call_format, ...)
+	__attribute__((format(printf, 3, 4)));
+int fail(const char *layer, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *kit_state_dir(void);
+int make_dirs(const char *layer, const char *path, mode_t mode);
+int write_file(const char *layer, const char *path, const char *text);
+void trace(const char *layer, const char *format, ...)  /* only with -v */
+	__attribute__((format(printf, 2, 3)));
+
+#endif
