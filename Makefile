@@ -39,7 +39,10 @@ test-tools: rootfs $(TOOLS)
 
 check: deps
 	@$(MAKE) --no-print-directory all test-tools
-	@tests/run.sh $(STEP)
+	@status=0; \
+	 if [ -x step09_security/container ] && [ -z "$(STEP)" -o "$(STEP)" = 09 ]; then \
+		tests/runc/escape-report.sh || status=$$?; fi; \
+	 tests/run.sh $(STEP) || status=$$?; exit $$status
 
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM
 # (tests/vm/README.md): steps VM_FROM.. tests, against the last program only

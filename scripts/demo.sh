@@ -56,8 +56,55 @@ demo_step05() {
 	wait
 }
 
+demo_step06() {
+	title "step06_cgroups: + cgroup limits and a cgroup namespace (chapter 3, exercise 2)"
+	side_by_side cgroup 'tail -n1 /proc/self/cgroup' \
+		"$(run step06_cgroups --rootfs "$rootfs" --net none -- tail -n1 /proc/self/cgroup)"
+	echo "--cpus 0.25 on a 1 s busy loop, then --memory 32m on 64 MiB:"
+	run step06_cgroups --rootfs "$rootfs" --net none --stats --cpus 0.25 -- \
+		sh -c 'timeout 1 sh -c "while :; do :; done"; true' 2>&1 | grep -E 'cpu time|throttled'
+	run step06_cgroups --rootfs "$rootfs" --net none --stats --memory 32m --memory-swap 32m -- \
+		/usr/local/bin/memhog 64 2>&1 | grep -E 'oom kills' || true
+}
+
+demo_step07() {
+	title "step07_overlay: + an OverlayFS root, copy-on-write (chapter 4)"
+	local up
+	up=$(mktemp -d /tmp/kit-demo-upper.XXXXXX)
+	chmod 755 "$up"
+	run step07_overlay --rootfs "$rootfs" --net none --upper "$up/upper" -- \
+		sh -c 'echo new >/new-file; rm /etc/hosts; grep "^overlay / " /proc/self/mounts | cut -c1-60'
+	echo "upper layer on the host:"; ls -l "$up/upper" "$up/upper/etc" | sed 's/^/  /'
+	rm -rf "$up"
+}
+
+demo_step08() {
+	title "step08_runtime: + an OCI runtime (chapter 5.3: runc spec/run/list/state/kill/delete)"
+	local bundle state
+	bundle=$(mktemp -d /tmp/kit-demo-bundle.XXXXXX)
+	state=$bundle/state
+	(cd "$bundle" && "$top/step08_runtime/container" spec)
+	sed -i 's/"sh"/"sleep", "30"/' "$bundle/config.json"
+	run step08_runtime --root "$state" create --bundle "$bundle" demo </dev/null >/dev/null 2>&1
+	run step08_runtime --root "$state" start demo
+	run step08_runtime --root "$state" list
+	run step08_runtime --root "$state" exec demo sh -c 'echo "exec sees PID 1: $(cat /proc/1/comm), hostname $(hostname)"'
+	run step08_runtime --root "$state" state demo | grep -E '"(status|pid)"'
+	run step08_runtime --root "$state" delete --force demo
+	rm -rf "$bundle"
+}
+
+demo_step09() {
+	title "step09_security: + capabilities, seccomp, no_new_privs (chapter 6, exercise 4)"
+	side_by_side security "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status" \
+		"$(run step09_security --rootfs "$rootfs" --net none -- grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status)"
+	echo "an escape attempt: mount inside the container"
+	run step09_security --rootfs "$rootfs" --net none -- mount -t tmpfs x /mnt 2>&1 | sed 's/^/  /' || true
+}
+
 [ -x "$rootfs/bin/sh" ] || { echo "demo: no rootfs: run make rootfs" >&2; exit 1; }
-for step in step01_uts step02_pid step03_mount step04_net step05_user; do
+for step in step01_uts step02_pid step03_mount step04_net step05_user step06_cgroups \
+	step07_overlay step08_runtime step09_security; do
 	built "$step" || continue
 	"demo_${step%%_*}"
 	pause

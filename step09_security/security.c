@@ -33,13 +33,13 @@
  *
  * The runtime binary cannot be overwritten from inside (CVE-2019-5736): that
  * attack opens /proc/PID/exe of a runtime process that runs inside the
- * container's PID namespace. The kit never re-executes itself and has no
- * "exec into a running container": the only process of the container whose
- * exe is the kit is its first one, between clone() and execve(), and no code
- * of the image runs before that execve replaces it. Nothing opens the binary
- * (mount.c only readlinks /proc/self/exe, in the parent), so no fd to it can
- * leak. A step that adds `exec` must join from a sealed memfd copy, as runc
- * does, or make the joining process non-dumpable.
+ * container's PID namespace. The kit never re-executes itself: the container's
+ * first process has the kit as its exe only between clone() and execve(),
+ * when no code of the image runs. `exec` (step08's exec.c) joins as a
+ * non-dumpable process (PR_SET_DUMPABLE 0), whose /proc/PID/exe no other
+ * process may open, and gets this layer's limits (security_enter) before its
+ * execve. Nothing opens the binary (mount.c only readlinks /proc/self/exe,
+ * in the parent), so no fd to it can leak.
  *
  * Chapter: 6.1 Capabilities, 6.2 Seccomp, 6.3 AppArmor/SELinux,
  *          6.4 Read-only Root; exercise 4 "Hardened Container".
