@@ -58,6 +58,7 @@ extern const struct layer pid_layer;
 extern const struct layer mount_layer;
 extern const struct layer net_layer;
 extern const struct layer user_layer;
+bool setgroups_allowed(void);  /* user.c: false once "deny" was written */
 extern const struct layer cgroup_layer;
 extern const struct layer overlay_layer;
 const char *overlay_mount(const char *rootfs);  /* overlay.c, for mount.c */

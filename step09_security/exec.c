@@ -253,15 +253,7 @@ static int keep_container_security(void)
 /* Container root, as user.c's become_root() makes the init. */
 static int become_container_root(void)
 {
-	char state[8] = "";
-	int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (read(fd, state, sizeof(state) - 1) < 0)
-			state[0] = '\0';
-		close(fd);
-	}
-	if (strncmp(state, "deny", 4) != 0 && sys("exec", setgroups(0, NULL), "setgroups(0, [])") < 0)
+	if (setgroups_allowed() && sys("exec", setgroups(0, NULL), "setgroups(0, [])") < 0)
 		return -1;
 	if (sys("exec", setresgid(0, 0, 0), "setresgid(0, 0, 0)") < 0 ||
 	    sys("exec", setresuid(0, 0, 0), "setresuid(0, 0, 0)") < 0)

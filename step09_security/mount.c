@@ -76,8 +76,10 @@ static const char *flags_text(unsigned long flags)
 		{ MS_NODEV, "MS_NODEV" }, { MS_NOEXEC, "MS_NOEXEC" },
 		{ MS_BIND, "MS_BIND" }, { MS_REC, "MS_REC" },
 		{ MS_PRIVATE, "MS_PRIVATE" }, { MS_REMOUNT, "MS_REMOUNT" },
+		{ MS_NOATIME, "MS_NOATIME" }, { MS_NODIRATIME, "MS_NODIRATIME" },
+		{ MS_RELATIME, "MS_RELATIME" },
 	};
-	static char text[160];
+	static char text[200];
 
 	text[0] = '\0';
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -87,12 +89,19 @@ static const char *flags_text(unsigned long flags)
 	return text[0] ? text : "0";
 }
 
+/* mount(2), traced as layer's: the security layer (step09) mounts this way too. */
+int mount_as(const char *layer, const char *source, const char *target, const char *fstype,
+	     unsigned long flags, const char *data)
+{
+	return sys(layer, mount(source, target, fstype, flags, data),
+		   "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")", source ? source : "",
+		   target, fstype ? fstype : "", flags_text(flags), data ? data : "") < 0 ? -1 : 0;
+}
+
 static int mount_traced(const char *source, const char *target, const char *fstype,
 			unsigned long flags, const char *data)
 {
-	return sys("mount", mount(source, target, fstype, flags, data),
-		   "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")", source ? source : "",
-		   target, fstype ? fstype : "", flags_text(flags), data ? data : "");
+	return mount_as("mount", source, target, fstype, flags, data);
 }
 
 /* Device nodes are bind-mounted from the host: mknod would need CAP_MKNOD. */

@@ -370,33 +370,10 @@ static void release(struct container *c)
 	filter_cleanup();
 }
 
-/* --- child: mounts ------------------------------------------------------------ */
-
-static const char *flags_text(unsigned long flags)
-{
-	static const struct { unsigned long flag; const char *name; } names[] = {
-		{ MS_RDONLY, "MS_RDONLY" }, { MS_NOSUID, "MS_NOSUID" },
-		{ MS_NODEV, "MS_NODEV" }, { MS_NOEXEC, "MS_NOEXEC" },
-		{ MS_BIND, "MS_BIND" }, { MS_REC, "MS_REC" }, { MS_REMOUNT, "MS_REMOUNT" },
-		{ MS_NOATIME, "MS_NOATIME" }, { MS_NODIRATIME, "MS_NODIRATIME" },
-		{ MS_RELATIME, "MS_RELATIME" },
-	};
-	static char text[200];
-
-	text[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (flags & names[i].flag)
-			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s",
-				 text[0] ? "|" : "", names[i].name);
-	return text[0] ? text : "0";
-}
-
 static int mount_traced(const char *source, const char *target, const char *fstype,
 			unsigned long flags, const char *data)
 {
-	return sys("security", mount(source, target, fstype, flags, data),
-		   "mount(\"%s\", \"%s\", \"%s\", %s, \"%s\")", source ? source : "",
-		   target, fstype ? fstype : "", flags_text(flags), data ? data : "") < 0 ? -1 : 0;
+	return mount_as("security", source, target, fstype, flags, data);
 }
 
 /*
@@ -588,20 +565,6 @@ static gid_t default_gid(uid_t uid)
 	if (f)
 		fclose(f);
 	return gid;
-}
-
-/* A rootless user namespace without newgidmap has setgroups(2) denied. */
-static bool setgroups_allowed(void)
-{
-	char text[8] = "";
-	FILE *f = fopen("/proc/self/setgroups", "re");
-
-	if (f) {
-		if (fgets(text, sizeof(text), f) == NULL)
-			text[0] = '\0';
-		fclose(f);
-	}
-	return strncmp(text, "deny", 4) != 0;
 }
 
 /*

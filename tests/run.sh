@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# run.sh [STEP] [--from STEP] [--last] - runs the kit's bats tests, cumulatively.
+# run.sh [STEP] [--from STEP] [--last] [--filter REGEX] - runs the kit's bats tests, cumulatively.
 # --from: only the tests of that step and later; --last: only against the
 # last built program (the VM run, where time is dear, uses both).
+# --filter REGEX (or KIT_BATS_FILTER): only the tests whose names match (bats -f).
 #
 # Step K's tests run against step K's program AND every later step's program
 # (CONTAINER=...), so the final container provably keeps every layer. From
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--from) from=$((10#${2:?--from needs a step number})); shift ;;
 	--last) last_only=true ;;
+	--filter) KIT_BATS_FILTER=${2:?--filter needs a regex}; shift ;;
 	*) only=$1 ;;
 	esac
 	shift
@@ -52,7 +54,7 @@ run_tests() {
 	# Every test has a time bound: a hang fails that test, not the whole run.
 	env "$@" CONTAINER="$top/$program_step/container" BATS_TEST_TIMEOUT=180 \
 		bats --tap --report-formatter junit --output "$reports" \
-		"$top/$tests_step/tests" >"$out" 2>&1
+		${KIT_BATS_FILTER:+--filter "$KIT_BATS_FILTER"} "$top/$tests_step/tests" >"$out" 2>&1
 	mv -f "$reports/report.xml" "$reports/$name.xml" 2>/dev/null
 	cat "$out"
 	pass=$(grep -c '^ok ' "$out")
@@ -125,6 +127,7 @@ echo "cgroup hierarchy of this run: $(stat -fc %T /sys/fs/cgroup | sed 's/cgroup
 echo "Passed/run, per step's tests (rows) against each step's program (columns); ! = failures"
 print_table root
 if $rootless; then echo; print_table rootless; fi
+[ -z "${KIT_BATS_FILTER:-}" ] || echo "Only the tests whose names match: $KIT_BATS_FILTER"
 echo "JUnit reports: $reports/"
 echo
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
