@@ -70,6 +70,10 @@ assert_no_overlay_left() {
 }
 
 @test "overlay: a directory deleted and recreated is marked opaque in upper" {
+	# In a user namespace overlayfs marks it with a user.* xattr, which tmpfs
+	# stores only since Linux 6.6 (/tmp is a tmpfs in the test VM).
+	setfattr -n user.kit-probe -v 1 "$WORK" 2>/dev/null ||
+		skip "$(stat -fc %T "$WORK") here keeps no user.* xattrs: overlayfs in a user namespace cannot mark the directory (EIO)"
 	run kit --upper "$WORK/up" -- sh -c 'rm -r /usr/local && mkdir /usr/local && ls -A /usr/local | wc -l'
 	assert_success
 	assert_output 0
