@@ -20,7 +20,10 @@ DOCKER_DEFAULT_CAPS=00000000a80425fb  # Docker's 14 default capabilities
 # capability cap_net_bind_service. Not under $BATS_FILE_TMPDIR: with a user
 # namespace, container root must be able to walk the path to the image.
 setup_file() {
-	OPEN_DIR=$(mktemp -d /tmp/kit-security.XXXXXX)
+	# Beside the kit's own rootfs, on the same filesystem: idmapped mounts
+	# need one that supports them (the test VM's /tmp is a 6.1 tmpfs, which does not).
+	mkdir -p "$KIT_TOP/build"
+	OPEN_DIR=$(mktemp -d "$KIT_TOP/build/kit-security.XXXXXX")
 	chmod 755 "$OPEN_DIR"
 	OPEN_ROOTFS="$OPEN_DIR/rootfs"
 	cp -a "$KIT_ROOTFS" "$OPEN_ROOTFS"
