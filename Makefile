@@ -10,6 +10,7 @@
 #   make deps       install the Debian packages the kit needs
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
 
+SHELL      := /bin/bash
 STEPS      := $(sort $(patsubst %/,%,$(wildcard step[0-9][0-9]_*/)))
 TOOLS      := $(patsubst tests/tools/%.c,tests/tools/bin/%,$(wildcard tests/tools/*.c))
 ROOTFS     ?= rootfs
