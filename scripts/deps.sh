@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# deps.sh - installs the Debian packages the kit needs that are missing.
+# deps.sh [--vm] [--for NAME]... - installs the Debian packages the kit needs
+# that are missing: scripts/packages.txt, plus tests/NAME/packages.txt for each
+# --for NAME (--vm is --for vm): the VM run, the benchmark, the fuzzers...
 # On a system without apt-get, prints the list and what to do instead.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 lists=("$top/scripts/packages.txt")
-[ "${1:-}" = --vm ] && lists+=("$top/tests/vm/packages.txt")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--vm) lists+=("$top/tests/vm/packages.txt") ;;
+	--for) lists+=("$top/tests/${2:?--for needs a name under tests/}/packages.txt"); shift ;;
+	*) echo "usage: deps.sh [--vm] [--for NAME]..." >&2; exit 2 ;;
+	esac
+	shift
+done
+for list in "${lists[@]}"; do
+	[ -r "$list" ] || { echo "deps: no package list $list" >&2; exit 2; }
+done
 
-wanted=$(cat "${lists[@]}" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+wanted=$(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for pkg in $wanted; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
