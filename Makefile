@@ -59,7 +59,7 @@ check-vm:
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
 
 # The instructor's tour (scripts/demo.sh): PAUSE=1 waits for Enter between
-# steps, STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
+# steps, DEMO_STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
 # go into the rootfs for the cgroup and security steps.
 demo: deps
 	@$(MAKE) --no-print-directory all test-tools

@@ -5,7 +5,7 @@
 #   sudo make demo              (builds the steps, the rootfs and the probes first)
 #   sudo scripts/demo.sh        (when everything is built)
 #   PAUSE=1 scripts/demo.sh     wait for Enter between steps
-#   STEPS="04 06" scripts/demo.sh   only these steps
+#   DEMO_STEPS="04 06" scripts/demo.sh   only these steps
 #
 # Runs to the end without input; colour only when stdout is a terminal. Every
 # command is printed before its output, so it can be typed again by hand.
@@ -379,7 +379,7 @@ started=$(date +%s%N)
 for step in step01_uts step02_pid step03_mount step04_net step05_user step06_cgroups \
 	step07_overlay step08_runtime step09_security; do
 	n=${step:4:2}
-	if [ -n "${STEPS:-}" ] && [[ " $STEPS " != *" $n "* ]]; then continue; fi
+	if [ -n "${DEMO_STEPS:-}" ] && [[ " $DEMO_STEPS " != *" $n "* ]]; then continue; fi
 	if ! built "$step"; then
 		printf '\n%s: not built (make), skipped\n' "$step"
 		continue
