@@ -34,6 +34,13 @@ runtime_root=''       # step08's --root, while a lifecycle demo runs
 had_kit0=false
 had_state_dir=false
 
+# The kits of this checkout still running (a container's own processes run
+# COMMAND, not the kit, so they are not listed).
+kit_processes() {
+	find /proc/[0-9]*/exe -maxdepth 0 -lname "$top/step[0-9][0-9]_*/container" 2>/dev/null
+	return 0
+}
+
 cleanup() {
 	local status=$? i
 	set +e
@@ -42,6 +49,11 @@ cleanup() {
 	if [ -n "$runtime_root" ] && [ -d "$runtime_root/demo" ]; then
 		"$top/step08_runtime/container" --root "$runtime_root" delete --force demo >/dev/null 2>&1
 	fi
+	# Interrupted, a kit may still be undoing its container: let it finish.
+	for i in $(seq 100); do
+		[ -z "$(kit_processes)" ] && break
+		sleep 0.1
+	done
 	[ -n "$tmp" ] && rm -rf "$tmp"
 	# kit0, its NAT table and ip_forward: only if the demo brought them.
 	if ! $had_kit0 && ip link show kit0 >/dev/null 2>&1; then
