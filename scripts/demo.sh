@@ -228,7 +228,7 @@ demo_step03() {
 demo_step04() {
 	title "step04_net: + a network namespace, veth + bridge kit0 - chapter 1.2, 2.2 (unshare --net)" \
 		"The container has its own links, addresses and routes; a veth pair cables it to the host's bridge."
-	local in out addr
+	local in out addr veth
 	in=$(kit step04_net --net none -- sh -c 'echo "links: $(ls /sys/class/net | tr "\n" " ")"')
 	out=$(host 'echo "links: $(ls /sys/class/net | tr "\n" " ")"')
 	columns "$out" "$in" "on the host" "in the container, --net none"
@@ -236,10 +236,11 @@ demo_step04() {
 		'echo "links: $(ls /sys/class/net | tr "\n" " ")"; ip -o -4 addr show eth0 | awk "{ print \"eth0: \" \$4 }"; ip route | awk "/default/ { print \"route: default via \" \$3 }"; gw=$(ip route | awk "/default/ { print \$3 }"); ping -c1 -W2 "$gw" >/dev/null && echo "ping $gw: answered"; echo ready; read _'
 	in=$(bg_output)
 	addr=$(sed -n 's|^eth0: \(.*\)/.*|\1|p' <<<"$in")
-	out=$(host "echo \"kit0: \$(ip -o -4 addr show kit0 | awk '{ print \$4 }')\"; ip -o link show master kit0 | awk -F': ' '{ print \"on kit0: \" \$2 }'; busybox ping -c1 -W2 $addr >/dev/null && echo \"ping $addr: answered\"")
+	veth=kitv$bg_child                # net.c names the host end after the container's PID
+	out=$(host "echo \"kit0: \$(ip -o -4 addr show kit0 | awk '{ print \$4 }')\"; echo \"on kit0: \$(ip -o link show master kit0 | grep -o '$veth@[^:]*')\"; busybox ping -c1 -W2 $addr >/dev/null && echo \"ping $addr: answered\"")
 	columns "$out" "$in" "on the host" "in the container, --net bridge"
 	bg_stop
-	host 'echo "links on kit0 after the container: $(ip -o link show master kit0 | wc -l)"'
+	host "ip link show $veth || true"
 	note "the container pinged the bridge and the host pinged the container; its veth went with it"
 }
 
