@@ -5,7 +5,7 @@
 #   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
 #   make check      run the tests (STEP=03 for one step's tests)
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
-#   make demo       every step once, host vs container side by side
+#   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make diff STEP=03   what step 03 adds to step 02
 #   make deps       install the Debian packages the kit needs
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
@@ -58,8 +58,11 @@ check-vm:
 	@$(MAKE) --no-print-directory all test-tools
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
 
+# The instructor's tour (scripts/demo.sh): PAUSE=1 waits for Enter between
+# steps, DEMO_STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
+# go into the rootfs for the cgroup and security steps.
 demo: deps
-	@$(MAKE) --no-print-directory all rootfs
+	@$(MAKE) --no-print-directory all test-tools
 	@scripts/demo.sh
 
 # What step STEP adds to the one before it: sources and docs, not tests or binaries.
