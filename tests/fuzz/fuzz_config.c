@@ -24,6 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char rootfs[4200];
 
 	(void)argc, (void)argv;
+	verbose = true;  /* -v: the traces format the input's text too */
 	snprintf(bundle, sizeof(bundle), "%s", fuzz_dir());
 	snprintf(file, sizeof(file), "%s/config.json", bundle);
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);

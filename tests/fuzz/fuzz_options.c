@@ -33,6 +33,13 @@ static bool skipped(const char *name)
 	return false;
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	verbose = true;  /* -v: the traces format the input's text too */
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Layers keep pointers to their values (as to argv's): the copy outlives the checks. */

@@ -17,6 +17,7 @@ static char file[4200];
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
+	verbose = true;  /* -v: the traces format the input's text too */
 	snprintf(file, sizeof(file), "%s/profile.json", fuzz_dir());
 	return 0;
 }
