@@ -9,7 +9,8 @@
 #      those inputs and the corpus kept from earlier runs (build/fuzz/corpus-H).
 # Prints one line per harness: executions, exec/s, coverage (libFuzzer's
 # cov = edges, ft = features), corpus size. A crash, leak or timeout is
-# copied to regressions/H/ (commit it with the fix) and fails the run.
+# copied to regressions/H/ (commit it with the fix) and fails the run; a
+# failing replay fails it too.
 # Exit: 0 clean, 1 a finding, 2 usage or build error.
 set -euo pipefail
 
@@ -76,12 +77,14 @@ for h in "${harnesses[@]}"; do
 	status=1
 	echo "fuzz: $h FAILED; its report:" >&2
 	grep -vE '^(#[0-9]|INFO:|"|\*\*\*)' "$work/$h.log" | head -60 >&2
+	$replay_only && continue  # the input is a seed or a regression already
 	for artifact in "$work/$h"-*; do
 		[ -f "$artifact" ] || continue
+		name=${artifact##*/$h-}  # crash-SHA1, leak-..., timeout-...
 		mkdir -p "$here/regressions/$h"
-		cp "$artifact" "$here/regressions/$h/"
-		echo "fuzz: the input is now tests/fuzz/regressions/$h/${artifact##*/$h-}:" \
-		     "fix the bug, commit both" >&2
+		cp "$artifact" "$here/regressions/$h/$name"
+		echo "fuzz: the input is now tests/fuzz/regressions/$h/$name: fix the bug," \
+		     "commit both" >&2
 	done
 done
 exit "$status"
