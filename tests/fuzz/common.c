@@ -3,22 +3,37 @@
 #include "fuzz.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* One per process, removed by run.sh's trap (libFuzzer has no exit hook). */
+static char dir[4096];
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)type, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* At exit (libFuzzer exits after a run; a crash leaves it to run.sh's trap). */
+static void remove_dir(void)
+{
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* One per process, under TMPDIR. */
 const char *fuzz_dir(void)
 {
-	static char dir[4096];
-
 	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), "%s/kit-fuzz.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		if (mkdtemp(dir) == NULL) {
 			perror("mkdtemp");
 			abort();
 		}
+		atexit(remove_dir);
 	}
 	return dir;
 }

@@ -80,7 +80,7 @@ for h in "${harnesses[@]}"; do
 	$replay_only && continue  # the input is a seed or a regression already
 	for artifact in "$work/$h"-*; do
 		[ -f "$artifact" ] || continue
-		name=${artifact##*/$h-}  # crash-SHA1, leak-..., timeout-...
+		name=${artifact##*/"$h"-}  # crash-SHA1, leak-..., timeout-...
 		mkdir -p "$here/regressions/$h"
 		cp "$artifact" "$here/regressions/$h/$name"
 		echo "fuzz: the input is now tests/fuzz/regressions/$h/$name: fix the bug," \
