@@ -14,7 +14,7 @@
  * Then the checks that only compare options (--memory-swap against
  * --memory, --ip inside --subnet) and the cgroup values as they would be
  * written. As in the program, the first refused option ends the input.
- * Options whose parser acts on the host are skipped (see SKIPPED).
+ * Options whose parser acts on the host are skipped (see not_fuzzed).
  */
 #include "kit.h"
 #include "fuzz.h"
@@ -23,12 +23,12 @@
 #include <string.h>
 
 /* --reset-host deletes kit0 and exits. (--rootfs, --layer, --device-*: realpath/stat only.) */
-static const char *const SKIPPED[] = { "reset-host", NULL };
+static const char *const not_fuzzed[] = { "reset-host", NULL };
 
 static bool skipped(const char *name)
 {
-	for (int i = 0; SKIPPED[i]; i++)
-		if (strcmp(name, SKIPPED[i]) == 0)
+	for (int i = 0; not_fuzzed[i]; i++)
+		if (strcmp(name, not_fuzzed[i]) == 0)
 			return true;
 	return false;
 }
