@@ -6,6 +6,7 @@
 #   make check      run the tests (STEP=03 for one step's tests)
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
+#   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
 #   make diff STEP=03   what step 03 adds to step 02
 #   make deps       install the Debian packages the kit needs
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
@@ -58,6 +59,12 @@ check-vm:
 	@$(MAKE) --no-print-directory all test-tools
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
 
+# libFuzzer on the parsers, bounded (tests/fuzz/README.md); no container runs.
+FUZZ_SECONDS ?= 50
+fuzz:
+	@scripts/deps.sh --for fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 # The instructor's tour (scripts/demo.sh): PAUSE=1 waits for Enter between
 # steps, DEMO_STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
 # go into the rootfs for the cgroup and security steps.
@@ -82,4 +89,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm demo diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm fuzz demo diff reset-host clean

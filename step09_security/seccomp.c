@@ -597,7 +597,9 @@ static int granted_count(const struct profile *p, const char *where, json_t *cap
 		for (j = 0; name && name[j] && j < sizeof(lower) - 1; j++)
 			lower[j] = tolower((unsigned char)name[j]);
 		lower[j] = '\0';
-		if (name == NULL || cap_from_name(lower, &cap) < 0 || cap >= 64)
+		/* Letters and '_' only: cap_from_name also takes "40", and stops at ',' or ' '. */
+		if (name == NULL || lower[strspn(lower, "abcdefghijklmnopqrstuvwxyz_")] != '\0' ||
+		    cap_from_name(lower, &cap) < 0 || cap >= 64)
 			return bad(p, where, "unknown capability %s", name ? name : "(not a string)");
 		count += (p->caps >> cap) & 1;
 	}

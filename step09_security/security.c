@@ -275,6 +275,9 @@ static int set_tmpfs(const char *value)
 	if (value[0] != '/' || len >= sizeof(t->path) || strstr(value, "/..") ||
 	    (len == 1 && value[0] == '/'))
 		return fail("security", "--tmpfs %s: PATH must be absolute, not / and without ..", value);
+	/* Cut short, the copy below would drop its last words (an "ro") silently. */
+	if (colon && strlen(colon + 1) >= sizeof(options))
+		return fail("security", "--tmpfs %s: options too long", value);
 	snprintf(t->path, sizeof(t->path), "%.*s", (int)len, value);
 	t->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	t->data[0] = '\0';

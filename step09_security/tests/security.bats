@@ -383,7 +383,7 @@ DENIED_UNLESS_CAP="mount umount2 fsopen fsconfig fsmount fspick open_tree move_m
 	assert_output --partial "expected near '\"action\"'"
 }
 
-@test "bad input: an unknown system call name, action or key exits 125 naming it" {
+@test "bad input: an unknown system call name, action, key or capability exits 125 naming it" {
 	run kit --security-opt seccomp="$FIXTURES/unknown-syscall.json" -- true
 	assert_equal "$status" 125
 	assert_output --partial 'syscalls[0].names[1]: unknown system call "mountt"'
@@ -393,6 +393,9 @@ DENIED_UNLESS_CAP="mount umount2 fsopen fsconfig fsmount fspick open_tree move_m
 	run kit --security-opt seccomp="$FIXTURES/unknown-key.json" -- true
 	assert_equal "$status" 125
 	assert_output --partial 'unknown key "arg"'
+	run kit --security-opt seccomp="$FIXTURES/unknown-cap.json" -- true
+	assert_equal "$status" 125
+	assert_output --partial 'syscalls[0]: unknown capability CAP_CHOWN,CAP_SYS_ADMIN'
 	run kit --security-opt seccomp=/nonexistent/profile.json -- true
 	assert_equal "$status" 125
 	assert_output --partial "No such file or directory"
@@ -421,6 +424,10 @@ DENIED_UNLESS_CAP="mount umount2 fsopen fsconfig fsmount fspick open_tree move_m
 	assert_output --partial "must be absolute"
 	run kit --tmpfs /tmp:suid -- true
 	assert_equal "$status" 125
+	# 256 characters of options: cut short, the copy would lose its "ro" (tests/fuzz)
+	run kit --tmpfs "/tmp:$(printf 'noatime,%.0s' {1..32})ro" -- true
+	assert_equal "$status" 125
+	assert_output --partial "options too long"
 	run kit --tmpfs /tmp:size=lots -- true
 	assert_equal "$status" 125
 	assert_output --partial "Invalid argument"
