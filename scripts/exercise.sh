@@ -31,12 +31,13 @@ src=$(ls -d "$top"/step"$nn"_*/ 2>/dev/null | head -n1)
 [ -n "$src" ] && [ -n "${NEW_FILES[$nn]:-}" ] || { echo "exercise.sh: no step $nn" >&2; exit 2; }
 src=${src%/}
 name=$(basename "$src")
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd)
 out=$dest/$name
 if [ -e "$out" ]; then
 	echo "exercise.sh: $out exists: will not overwrite a learner's work" >&2
 	exit 2
 fi
-mkdir -p "$dest"
 
 # Sources, Makefile and README: not the tests (grading uses the kit's own),
 # not the binary.
@@ -112,7 +113,8 @@ drop_definition() {
 }
 
 for f in ${NEW_FILES[$nn]}; do
-	strip_file "$f" "${f%.c}"
+	layer=$(grep -o -m1 -E '(sys|trace|fail)\("[a-z]+"' "$out/$f" | sed 's/.*("//; s/"//' || true)
+	strip_file "$f" "${layer:-${f%.c}}"
 done
 
 # Build; drop what the stubs orphaned, until it builds (a few rounds at most).
