@@ -167,7 +167,7 @@ grade_step() {
 	local kit_dir=$1 nn=$2 name planned student dir program tap before after leftovers=() item tolerated=() status=0 t
 	name=$(basename "$kit_dir")
 	planned=$(bats --count ${filter:+--filter "$filter"} "$kit_dir/tests")
-	student=$(ls -d "$solution/step${nn}_"*/ 2>/dev/null | head -n1)
+	student=$(ls -d "$solution/step${nn}_"*/ 2>/dev/null | head -n1 || true)
 	if [ -z "$student" ]; then
 		step_note "$name" missing "not in the solution"
 		return
