@@ -21,7 +21,7 @@ MAP=$KIT_TOP/tests/grading/exercises.tsv
 : "${KIT_CHAPTER:=/work/shared/course/15_Container_Internals.md}"
 
 # A few of each step's new layer's tests that a skeleton must fail, fast.
-declare -A SKELETON_FILTER=(
+declare -gA SKELETON_FILTER=(
 	[01]="^uts: the hostname inside is"
 	[02]="^pid: (the container's PID namespace is not|COMMAND is PID 1 inside)"
 	[03]="^mount: (a host file outside the rootfs is unreachable|the old root is detached)"
@@ -32,7 +32,7 @@ declare -A SKELETON_FILTER=(
 	[08]="^(ipc: |runtime: exec joins)"
 	[09]="^security: root gets Docker's 14 default"
 )
-declare -A NEW_FILES=(
+declare -gA NEW_FILES=(
 	[01]="uts.c" [02]="pid.c" [03]="mount.c" [04]="net.c" [05]="user.c"
 	[06]="cgroup.c" [07]="overlay.c" [08]="ipc.c exec.c" [09]="security.c seccomp.c"
 )
@@ -40,10 +40,12 @@ declare -A NEW_FILES=(
 setup_file() {
 	# Every step's skeleton, once: the per-step tests grade them.
 	local nn
+	# In parallel: each is one compiler run.
 	for nn in 01 02 03 04 05 06 07 08 09; do
-		"$KIT_TOP/scripts/exercise.sh" "$nn" "$BATS_FILE_TMPDIR/skeleton" >"$BATS_FILE_TMPDIR/exercise-$nn.log" 2>&1 ||
-			echo "$nn" >>"$BATS_FILE_TMPDIR/skeleton-failed"
+		{ "$KIT_TOP/scripts/exercise.sh" "$nn" "$BATS_FILE_TMPDIR/skeleton" >"$BATS_FILE_TMPDIR/exercise-$nn.log" 2>&1 ||
+			echo "$nn" >>"$BATS_FILE_TMPDIR/skeleton-failed"; } &
 	done
+	wait
 }
 
 # results FILE JQ-FILTER: a value of a grading run's results.json.
