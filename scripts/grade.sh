@@ -275,7 +275,7 @@ jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" \
 	| {solution: $solution, filter: (if $filter == "" then null else $filter end),
 	   points: ([$step_scores[].points] | add // 0 | . * 10 | round / 10),
 	   max_points: (10 * ($step_scores | length)),
-	   full: ($step_scores | length > 0 and all(.[]; .full)),
+	   full: ([$step_scores[] | select(.missing == null)] | (length > 0) and all(.[]; .full)),
 	   steps: $step_scores, exercises: $exercises, tests: $tests}' >"$out/results.json"
 
 # JUnit, from the same records: one suite per step.
