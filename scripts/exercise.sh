@@ -118,7 +118,7 @@ for f in ${NEW_FILES[$nn]}; do
 done
 
 # Build; drop what the stubs orphaned, until it builds (a few rounds at most).
-for round in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	if log=$(LC_ALL=C make -s -C "$out" 2>&1); then
 		make -s -C "$out" clean
 		echo "exercise: $out (TODO markers in: ${NEW_FILES[$nn]}); it builds."

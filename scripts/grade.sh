@@ -164,7 +164,7 @@ clean_up() {
 # --- one step --------------------------------------------------------------
 
 grade_step() {
-	local kit_dir=$1 nn=$2 name planned student dir program tap before after leftovers=() item tolerated=() status=0 t
+	local kit_dir=$1 nn=$2 name planned student dir program tap before after leftovers=() item tolerated=() status=0
 	name=$(basename "$kit_dir")
 	planned=$(bats --count ${filter:+--filter "$filter"} "$kit_dir/tests")
 	student=$(ls -d "$solution/step${nn}_"*/ 2>/dev/null | head -n1 || true)
