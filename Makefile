@@ -4,6 +4,9 @@
 #   make            build every step
 #   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
 #   make check      run the tests (STEP=03 for one step's tests)
+#   make check SOLUTION=DIR   grade a student's copy of the steps; fails unless full marks
+#   make grade [SOLUTION=DIR] [STEP=03]   the score table, JSON and JUnit (build/grade/)
+#   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
@@ -41,10 +44,22 @@ test-tools: rootfs $(TOOLS)
 
 check: deps
 	@$(MAKE) --no-print-directory all test-tools
-	@status=0; \
+	@if [ -n "$(SOLUTION)" ]; then exec tests/run.sh $(STEP) --solution "$(SOLUTION)"; fi; \
+	 status=0; \
 	 if [ -x step09_security/container ] && [ -z "$(STEP)" -o "$(STEP)" = 09 ]; then \
 		tests/runc/escape-report.sh || status=$$?; fi; \
 	 tests/run.sh $(STEP) || status=$$?; exit $$status
+
+# Grading (scripts/grade.sh): each step of SOLUTION (default: the kit itself)
+# built from there and run against the kit's own tests of that step.
+grade: deps
+	@$(MAKE) --no-print-directory all test-tools
+	@scripts/grade.sh $(if $(STEP),--step $(STEP)) $(SOLUTION)
+
+# A skeleton derived from the solution's /* exercise: */ markers.
+exercise:
+	@test -n "$(STEP)" -a -n "$(DEST)" || { echo "usage: make exercise STEP=03 DEST=DIR" >&2; exit 2; }
+	@scripts/exercise.sh $(STEP) $(DEST)
 
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM
 # (tests/vm/README.md): steps VM_FROM.. tests, against the last program only
@@ -89,4 +104,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm fuzz demo diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo diff reset-host clean

@@ -150,12 +150,14 @@ static int make_dev(void)
 /* pivot_root(".", ".") stacks the old root on top of the new one; see pivot_root(2). */
 static int enter_rootfs(void)
 {
+	/* exercise: pivot_root(2) the cwd (the rootfs) onto itself, umount2(2) the old root with MNT_DETACH, chdir(2) to / */
 	if (sys("mount", syscall(SYS_pivot_root, ".", "."), "pivot_root(\".\", \".\")") < 0)
 		return -1;
 	/* Detach, not unmount: host mounts may be busy; we only drop our view. */
 	if (sys("mount", umount2(".", MNT_DETACH), "umount2(old root, MNT_DETACH)") < 0)
 		return -1;
 	return sys("mount", chdir("/"), "chdir(\"/\")") < 0 ? -1 : 0;
+	/* end exercise */
 }
 
 /* The rootfs becomes a mount point: the idmapped mount the parent made, or a bind. */

@@ -474,6 +474,7 @@ static void mac_for(struct in_addr addr, unsigned char mac[6])
 
 static int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address)
 {
+	/* exercise: one RTM_NEWLINK request (link_request, request) of kind veth: NAME on the host, PEER with a MAC made from PEER_ADDRESS */
 	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
 	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	struct nlattr *data, *peer_info;
@@ -492,6 +493,7 @@ static int create_veth_pair(const char *name, const char *peer, struct in_addr p
 	mnl_attr_nest_end(nlh, info);
 	return request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s address=%02x:%02x:%02x:%02x:%02x:%02x",
 		       name, peer, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	/* end exercise */
 }
 
 static int set_link_master(const char *name, const char *master)
@@ -509,10 +511,12 @@ static int set_link_master(const char *name, const char *master)
 /* The link leaves our namespace for the one process pid lives in. */
 static int move_link_to_netns(const char *name, pid_t pid)
 {
+	/* exercise: one RTM_NEWLINK request with IFLA_NET_NS_PID: link NAME moves into process PID's network namespace */
 	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, 0, name);
 
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
 	return request(nlh, 0, "RTM_NEWLINK %s netns=pid:%d", name, (int)pid);
+	/* end exercise */
 }
 
 /* Renaming needs the index: the name in the message is the new one. */

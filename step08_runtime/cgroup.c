@@ -705,6 +705,7 @@ static const char *refusal_hint(enum limit_id id, int error)
 
 static int write_limit(enum limit_id id, int i)
 {
+	/* exercise: write value I of limit ID into its file of the container's cgroup (limits[] names the v2 and the v1 file); name a refusal */
 	const char *file = v2 ? limits[id].v2_file : limits[id].v1_file;
 	char path[PATH_MAX], text[64];
 
@@ -722,6 +723,7 @@ static int write_limit(enum limit_id id, int i)
 		return 0;
 	return fail("cgroup", "--%s %s: the kernel refused it%s", limits[id].flag,
 		    values[id].arg[i], refusal_hint(id, errno));
+	/* end exercise */
 }
 
 static int write_limits(void)
@@ -767,8 +769,10 @@ static int create_cgroups(struct container *c)
  */
 static int enter_cgroup_namespace(struct container *c)
 {
+	/* exercise: unshare(2) a new cgroup namespace: the container's cgroup becomes its root */
 	(void)c;
 	return sys("cgroup", unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)") < 0 ? -1 : 0;
+	/* end exercise */
 }
 
 /* --- cleanup: statistics, leftovers, rmdir ------------------------------------ */

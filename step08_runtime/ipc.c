@@ -31,6 +31,8 @@ static int mount_mqueue(struct container *c)
 
 const struct layer ipc_layer = {
 	.name = "ipc",
+	/* exercise: ask clone(2) for a new IPC namespace: CLONE_NEWIPC */
 	.clone_flags = CLONE_NEWIPC,
+	/* end exercise */
 	.in_child = mount_mqueue,
 };

@@ -208,6 +208,7 @@ static int give_to_container_root(struct container *c)
 /* Called by mount.c in the child: lowerdir lists the topmost layer first. */
 const char *overlay_mount(const char *rootfs)
 {
+	/* exercise: mount(2) an overlay on merged: lowerdir = the --layer dirs, topmost first, then ROOTFS; upperdir, workdir; return merged, or NULL after fail() */
 	char options[MAX_LAYERS * (PATH_MAX + 1) + 3 * PATH_MAX];
 	int n = snprintf(options, sizeof(options), "lowerdir=");
 
@@ -224,6 +225,7 @@ const char *overlay_mount(const char *rootfs)
 		return NULL;
 	}
 	return merged;
+	/* end exercise */
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)

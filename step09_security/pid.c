@@ -21,16 +21,20 @@
  */
 static int check_pid_one(struct container *c)
 {
+	/* exercise: check with getpid(2) that the child is PID 1 of its new namespace; fail() if not */
 	pid_t inside = sys("pid", getpid(), "getpid()");
 
 	(void)c;
 	if (inside != 1)
 		return fail("pid", "expected to be PID 1 in the new namespace, am %d", inside);
 	return 0;
+	/* end exercise */
 }
 
 const struct layer pid_layer = {
 	.name = "pid",
+	/* exercise: ask clone(2) for a new PID namespace: CLONE_NEWPID */
 	.clone_flags = CLONE_NEWPID,
+	/* end exercise */
 	.in_child = check_pid_one,
 };

@@ -539,6 +539,7 @@ static int apply_apparmor(void)
 /* The bounding set caps what any later execve can give back, even a setuid-root binary. */
 static int drop_bounding_set(void)
 {
+	/* exercise: drop from the bounding set every capability not granted: cap_drop_bound(3) */
 	for (cap_value_t cap = 0; cap < cap_max_bits() && cap < 64; cap++) {
 		char *name;
 		int r;
@@ -551,6 +552,7 @@ static int drop_bounding_set(void)
 			return -1;
 	}
 	return 0;
+	/* end exercise */
 }
 
 /* Docker's rule when only UID is given: its group in the image's /etc/passwd, else 0. */
@@ -673,6 +675,7 @@ static int switch_user(void)
  */
 static int set_capabilities(void)
 {
+	/* exercise: make the permitted and effective sets exactly the granted capabilities (cap_set_proc(3)); clear the ambient set */
 	uint64_t keep = granted;
 	cap_t caps = cap_init(), now;
 	char *text;
@@ -696,6 +699,7 @@ static int set_capabilities(void)
 		cap_free(now);
 	}
 	return 0;
+	/* end exercise */
 }
 
 /* --- child: leaks, no_new_privs ---------------------------------------------------- */
@@ -747,10 +751,12 @@ static int enter_working_directory(void)
 /* Also what lets an unprivileged process load a seccomp filter. */
 static int set_no_new_privs(void)
 {
+	/* exercise: prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false: no execve may gain privileges */
 	if (!no_new_privs)
 		return 0;
 	return sys("security", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),
 		   "prctl(PR_SET_NO_NEW_PRIVS, 1)") < 0 ? -1 : 0;
+	/* end exercise */
 }
 
 static int secure_child(struct container *c)

@@ -9,20 +9,31 @@
 # step05 on, steps 01-05's tests run a second time with the program started
 # by an unprivileged user (rootless). Prints a table (rows: whose tests;
 # columns: which program), writes JUnit reports to build/reports/, and ends
-# with one line: "N passed, N failed, N skipped".
+# with one line: "N passed, N failed, N skipped". A whole run (no STEP, no
+# --from, --last or --filter) then runs tests/grading/ (the grader and the
+# skeletons), which scores the matrix's diagonal as the kit's own grade.
+#
+# --solution DIR: instead, grades a student's copy of the step directories
+# with these tests (scripts/grade.sh --check: fails unless full marks), STEP
+# and --filter as above.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-only='' from=0 last_only=false
+only='' from=0 last_only=false solution=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--from) from=$((10#${2:?--from needs a step number})); shift ;;
 	--last) last_only=true ;;
 	--filter) KIT_BATS_FILTER=${2:?--filter needs a regex}; shift ;;
+	--solution) solution=${2:?--solution needs a directory}; shift ;;
 	*) only=$1 ;;
 	esac
 	shift
 done
+if [ -n "$solution" ]; then
+	exec "$top/scripts/grade.sh" --check ${only:+--step "$only"} \
+		${KIT_BATS_FILTER:+--filter "$KIT_BATS_FILTER"} "$solution"
+fi
 reports=$top/build/reports
 rootless_user=kit-rootless
 mkdir -p "$reports"
@@ -122,11 +133,29 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] &&
 	done
 fi
 
+# The grader and the skeletons; the kit's own grade is the diagonal above.
+grading=false
+if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only; then
+	grading=true
+	echo "=== the grader and the skeletons (tests/grading)"
+	out=$reports/grading.tap
+	KIT_MATRIX_REPORTS=$reports BATS_TEST_TIMEOUT=300 bats --tap --report-formatter junit \
+		--output "$reports" "$top/tests/grading" >"$out" 2>&1
+	mv -f "$reports/report.xml" "$reports/grading.xml" 2>/dev/null
+	cat "$out"
+	pass=$(grep -c '^ok ' "$out") skip=$(grep -c '^ok .* # skip' "$out") fail=$(grep -c '^not ok ' "$out")
+	pass=$((pass - skip))
+	[ "$pass$fail$skip" = 000 ] && fail=1
+	grading_cell="$pass/$((pass + fail))"
+	total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail)) total_skip=$((total_skip + skip))
+fi
+
 echo
 echo "cgroup hierarchy of this run: $(stat -fc %T /sys/fs/cgroup | sed 's/cgroup2fs/cgroup v2 (unified)/; s/tmpfs/cgroup v1 or hybrid/'); kernel $(uname -r)"
 echo "Passed/run, per step's tests (rows) against each step's program (columns); ! = failures"
 print_table root
 if $rootless; then echo; print_table rootless; fi
+if $grading; then echo; echo "tests/grading (grader, skeletons): $grading_cell"; fi
 [ -z "${KIT_BATS_FILTER:-}" ] || echo "Only the tests whose names match: $KIT_BATS_FILTER"
 echo "JUnit reports: $reports/"
 echo
