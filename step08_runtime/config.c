@@ -693,11 +693,12 @@ static json_t *default_mounts(void)
 	json_t *mounts = json_array();
 
 	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
-		json_t *options = json_array();
+		json_t *options;
 		char copy[128], *save = NULL;
 
 		if (kit_mounts[i].layer == NULL || !has_layer(kit_mounts[i].layer))
 			continue;
+		options = json_array();  /* after the check: a skipped mount leaks none */
 		snprintf(copy, sizeof(copy), "%s", kit_mounts[i].options);
 		for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
 			json_array_append_new(options, json_string(o));
