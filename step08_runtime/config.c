@@ -305,9 +305,10 @@ static int check_env(char **env)
 	return 0;
 }
 
+static char *no_env[] = { NULL };  /* process.env absent */
+
 static int apply_process(json_t *json, struct oci_config *config)
 {
-	static char *no_env[] = { NULL };
 	json_t *process, *args, *env, *cwd, *terminal, *nnp;
 
 	if (member(json, "", "process", OBJECT, true, &process) < 0 ||
@@ -684,6 +685,18 @@ int load_config(const char *bundle, struct oci_config *config)
 	    apply_linux(config->json, config) < 0 || read_annotations(config->json, config) < 0)
 		return -1;
 	return 0;
+}
+
+/* Frees what load_config() allocated, all or part; the layers keep their own copies. */
+void free_config(struct oci_config *config)
+{
+	if (config->annotations != json_object_get(config->json, "annotations"))
+		json_decref(config->annotations);  /* the empty one read_annotations() made */
+	if (config->env != no_env)
+		free(config->env);
+	free(config->args);
+	json_decref(config->json);
+	*config = (struct oci_config){ 0 };
 }
 
 /* --- container spec ---------------------------------------------------------- */
