@@ -27,7 +27,7 @@ all: $(STEPS)
 # KIT_SANITIZE tells the tests, so those the sanitizers cannot run under skip.
 ifeq ($(SANITIZE),1)
 export KIT_SANITIZE  := 1
-export ASAN_OPTIONS  := exitcode=66:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export ASAN_OPTIONS  := exitcode=66:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS := exitcode=66:halt_on_error=1:print_stacktrace=1
 endif
 
