@@ -29,6 +29,7 @@ ifeq ($(SANITIZE),1)
 export KIT_SANITIZE  := 1
 export ASAN_OPTIONS  := exitcode=66:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS := exitcode=66:halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/sanitize/lsan-suppressions.txt:print_suppressions=0
 endif
 
 $(STEPS):
