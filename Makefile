@@ -74,7 +74,7 @@ check-vm:
 
 # Static analysis: cppcheck and gcc -fanalyzer over every step (STEP=NN for
 # one), each suppression with its reason (tests/static/).
-analyze:
+analyze: deps
 	@tests/static/analyze.sh $(STEP)
 
 demo: deps
