@@ -22,9 +22,11 @@ all: $(STEPS)
 
 # SANITIZE=1 reaches each step's Makefile (a command-line variable is passed
 # down), which builds with ASan + UBSan and rebuilds when the flags change.
-# A finding ends the program at once with exit code 66, which no test expects,
-# its report on stderr, where the test sees it: the test that triggered it fails.
-# KIT_SANITIZE tells the tests, so those the sanitizers cannot run under skip.
+# A finding (memory error, undefined behaviour, leak) ends the program at once
+# with exit code 66, which no test expects, its report on stderr, where the
+# test sees it: the test that triggered it fails. Leaks meant to last until
+# exit are in tests/sanitize/lsan-suppressions.txt, each with its reason.
+# KIT_SANITIZE tells the tests, for one the sanitizers cannot run under to skip.
 ifeq ($(SANITIZE),1)
 export KIT_SANITIZE  := 1
 export ASAN_OPTIONS  := exitcode=66:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
