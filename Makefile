@@ -7,6 +7,8 @@
 #   make check SOLUTION=DIR   grade a student's copy of the steps; fails unless full marks
 #   make grade [SOLUTION=DIR] [STEP=03]   the score table, JSON and JUnit (build/grade/)
 #   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
+#   make check SANITIZE=1   the same, every step built with ASan + UBSan
+#   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
@@ -21,6 +23,20 @@ ROOTFS     ?= rootfs
 ROOTFS_TAR ?=
 
 all: $(STEPS)
+
+# SANITIZE=1 reaches each step's Makefile (a command-line variable is passed
+# down), which builds with ASan + UBSan and rebuilds when the flags change.
+# A finding (memory error, undefined behaviour, leak) ends the program at once
+# with exit code 66, which no test expects, its report on stderr, where the
+# test sees it: the test that triggered it fails. Leaks meant to last until
+# exit are in tests/sanitize/lsan-suppressions.txt, each with its reason.
+# KIT_SANITIZE tells the tests, for one the sanitizers cannot run under to skip.
+ifeq ($(SANITIZE),1)
+export KIT_SANITIZE  := 1
+export ASAN_OPTIONS  := exitcode=66:halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS := exitcode=66:halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/sanitize/lsan-suppressions.txt:print_suppressions=0
+endif
 
 $(STEPS):
 	$(MAKE) -C $@
@@ -80,6 +96,12 @@ fuzz:
 	@scripts/deps.sh --for fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
+# Static analysis: cppcheck and gcc -fanalyzer over every step (STEP=NN for
+# one), each suppression with its reason (tests/static/).
+analyze: deps
+	@scripts/deps.sh --for static
+	@tests/static/analyze.sh $(STEP)
+
 # The instructor's tour (scripts/demo.sh): PAUSE=1 waits for Enter between
 # steps, DEMO_STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
 # go into the rootfs for the cgroup and security steps.
@@ -93,7 +115,7 @@ diff:
 	@cur=$$(ls -d step$(STEP)_* 2>/dev/null); \
 	 prev=$$(ls -d step$$(printf %02d $$((10#$(STEP) - 1)))_* 2>/dev/null); \
 	 test -n "$$cur" -a -n "$$prev" || { echo "make diff: no step $(STEP) or step before it" >&2; exit 2; }; \
-	 diff -ruN -x container -x tests $$prev $$cur; test $$? -le 1
+	 diff -ruN -x container -x .build-flags -x tests $$prev $$cur; test $$? -le 1
 
 # The newest step with a network layer knows how to undo it.
 reset-host:
@@ -104,4 +126,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze diff reset-host clean

@@ -189,7 +189,8 @@ static int run_id_helper(const struct id_map *map, pid_t pid)
 	snprintf(args[0], sizeof(args[0]), "%d", pid);
 	argv[argc++] = args[0];
 	for (int i = 0; i < map->count; i++) {
-		const unsigned long *f = &map->ranges[i].inside;
+		const struct id_range *r = &map->ranges[i];
+		const unsigned long f[3] = { r->inside, r->outside, r->count };  /* fields are no array */
 		for (int j = 0; j < 3; j++) {
 			snprintf(args[argc], sizeof(args[0]), "%lu", f[j]);
 			argv[argc] = args[argc];
@@ -287,7 +288,7 @@ static int send_rootfs(int fd)
 
 static int receive_rootfs(struct container *c)
 {
-	char byte;
+	char byte = '-';  /* as sent for "no rootfs fd"; recvmsg() reads nothing at EOF */
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,

@@ -28,6 +28,10 @@
 #include "kit.h"
 #include "runtime.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>  /* make SANITIZE=1 */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -306,6 +310,15 @@ int exec_in_container(pid_t pid, char **argv)
 	if (sys("exec", root_fd, "open(\"%s\")", root) < 0 || open_namespaces(pid, ns_fds) < 0 ||
 	    (env = environment_of(pid)) == NULL || open_cgroups(pid, cgroups) < 0)
 		return EXIT_KIT_ERROR;
+#ifdef __SANITIZE_ADDRESS__
+	/*
+	 * make SANITIZE=1: check for leaks now, not at exit. LeakSanitizer's exit
+	 * check stops this process with a helper task, which, started inside the
+	 * container's PID namespace, takes our parent for dead and quits, and the
+	 * check waits for it forever.
+	 */
+	__lsan_do_leak_check();
+#endif
 	/*
 	 * Not dumpable: no process of the container may open our /proc/PID/exe
 	 * (the kit's binary: CVE-2019-5736) or ptrace us, before COMMAND replaces it.

@@ -36,6 +36,7 @@ struct oci_config {
 };
 
 int load_config(const char *bundle, struct oci_config *config);  /* config.c */
+void free_config(struct oci_config *config);
 int write_default_config(const char *file, const char *rootfs);
 int exec_in_container(pid_t pid, char **argv);  /* exec.c: the exit code */
 

@@ -305,9 +305,10 @@ static int check_env(char **env)
 	return 0;
 }
 
+static char *no_env[] = { NULL };  /* process.env absent */
+
 static int apply_process(json_t *json, struct oci_config *config)
 {
-	static char *no_env[] = { NULL };
 	json_t *process, *args, *env, *cwd, *terminal, *nnp;
 
 	if (member(json, "", "process", OBJECT, true, &process) < 0 ||
@@ -686,6 +687,18 @@ int load_config(const char *bundle, struct oci_config *config)
 	return 0;
 }
 
+/* Frees what load_config() allocated, all or part; the layers keep their own copies. */
+void free_config(struct oci_config *config)
+{
+	if (config->annotations != json_object_get(config->json, "annotations"))
+		json_decref(config->annotations);  /* the empty one read_annotations() made */
+	if (config->env != no_env)
+		free(config->env);
+	free(config->args);
+	json_decref(config->json);
+	*config = (struct oci_config){ 0 };
+}
+
 /* --- container spec ---------------------------------------------------------- */
 
 static json_t *default_mounts(void)
@@ -693,11 +706,12 @@ static json_t *default_mounts(void)
 	json_t *mounts = json_array();
 
 	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
-		json_t *options = json_array();
+		json_t *options;
 		char copy[128], *save = NULL;
 
 		if (kit_mounts[i].layer == NULL || !has_layer(kit_mounts[i].layer))
 			continue;
+		options = json_array();  /* after the check: a skipped mount leaks none */
 		snprintf(copy, sizeof(copy), "%s", kit_mounts[i].options);
 		for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
 			json_array_append_new(options, json_string(o));

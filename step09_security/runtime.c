@@ -203,6 +203,14 @@ static int open_state(const char *id, struct state *st)
 	return 0;
 }
 
+/* Frees what open_state() loaded; returns ret, so that a command ends with it. */
+static int close_state(struct state *st, int ret)
+{
+	json_decref(st->json);
+	st->json = NULL;
+	return ret;
+}
+
 /*
  * The status is what the monitor recorded, corrected by what is true now:
  * a dead init is stopped even if its monitor has not recorded it yet, and
@@ -526,6 +534,15 @@ fail:
 	return -1;
 }
 
+/* What prepare() allocated, all or part: once this process is done with l. */
+static int release_launch(struct launch *l, int ret)
+{
+	free_config(&l->config);
+	json_decref(l->record);
+	free(l->pid_file);
+	return ret;
+}
+
 /* create: fork the monitor, wait until it says "created". */
 static int create_detached(const char *id, const char *bundle, const char *pid_file)
 {
@@ -535,11 +552,11 @@ static int create_detached(const char *id, const char *bundle, const char *pid_f
 	char byte;
 
 	if (prepare(&l, id, bundle, pid_file) < 0)
-		return EXIT_KIT_ERROR;
+		return release_launch(&l, EXIT_KIT_ERROR);
 	if (sys("runtime", pipe2(pipe_fds, O_CLOEXEC), "pipe2(created)") < 0 ||
 	    sys("runtime", pid = fork(), "fork() the monitor") < 0) {
 		remove_state_dir(l.dir);
-		return EXIT_KIT_ERROR;
+		return release_launch(&l, EXIT_KIT_ERROR);
 	}
 	if (pid == 0) {
 		close(pipe_fds[0]);
@@ -555,10 +572,10 @@ static int create_detached(const char *id, const char *bundle, const char *pid_f
 		/* The monitor failed, said why, and cleaned up; leave no state either. */
 		waitpid(pid, &status, 0);
 		remove_state_dir(l.dir);
-		return EXIT_KIT_ERROR;
+		return release_launch(&l, EXIT_KIT_ERROR);
 	}
 	close(pipe_fds[0]);
-	return 0;
+	return release_launch(&l, 0);
 }
 
 /* run in the foreground: this process is the monitor; delete at the end. */
@@ -568,10 +585,10 @@ static int run_foreground(const char *id, const char *bundle, const char *pid_fi
 	int status;
 
 	if (prepare(&l, id, bundle, pid_file) < 0)
-		return EXIT_KIT_ERROR;
+		return release_launch(&l, EXIT_KIT_ERROR);
 	status = monitor(&l);
 	remove_state_dir(l.dir);
-	return status;
+	return release_launch(&l, status);
 }
 
 static int start(const char *id)
@@ -583,9 +600,9 @@ static int start(const char *id)
 		return EXIT_KIT_ERROR;
 	status = status_of(&st);
 	if (strcmp(status, "created") != 0)
-		return fail("runtime", "container \"%s\" is %s: only a created container can be "
-			    "started", id, status), EXIT_KIT_ERROR;
-	return start_init(st.dir, st.pid, st.pid_start) < 0 ? EXIT_KIT_ERROR : 0;
+		return close_state(&st, (fail("runtime", "container \"%s\" is %s: only a created "
+					     "container can be started", id, status), EXIT_KIT_ERROR));
+	return close_state(&st, start_init(st.dir, st.pid, st.pid_start) < 0 ? EXIT_KIT_ERROR : 0);
 }
 
 /* --- kill, delete ---------------------------------------------------------- */
@@ -633,15 +650,18 @@ static void wait_for_cleanup(struct state *st)
 		struct state now;
 
 		if (open_state(st->id, &now) < 0 || strcmp(now.recorded, "stopped") == 0 ||
-		    now.json == NULL)
+		    now.json == NULL) {
+			close_state(&now, 0);
 			return;
+		}
 		if (!alive(now.monitor, now.monitor_start)) {
 			fprintf(stderr, "container: [runtime] warning: the monitor of \"%s\" (pid %d) "
 				"died before its cleanup: host resources may be left\n", st->id,
 				(int)now.monitor);
+			close_state(&now, 0);
 			return;
 		}
-		json_decref(now.json);
+		close_state(&now, 0);
 		sleep_ms(10);
 	}
 	fprintf(stderr, "container: [runtime] warning: \"%s\" not cleaned up after %d s\n",
@@ -657,17 +677,17 @@ static int delete(const char *id, bool force)
 		return -1;
 	status = status_of(&st);
 	if (strcmp(status, "creating") == 0)
-		return fail("runtime", "container \"%s\" is being created: wait for `create` to "
-			    "return", id);
+		return close_state(&st, fail("runtime", "container \"%s\" is being created: wait "
+					     "for `create` to return", id));
 	if (strcmp(status, "running") == 0 && !force)
-		return fail("runtime", "container \"%s\" is running: stop it with `kill`, or "
-			    "use delete --force", id);
+		return close_state(&st, fail("runtime", "container \"%s\" is running: stop it "
+					     "with `kill`, or use delete --force", id));
 	/* A created container has not run anything: like runc, delete kills it. */
 	if (strcmp(status, "stopped") != 0 && signal_init(&st, SIGKILL) < 0 &&
 	    alive(st.pid, st.pid_start))
-		return -1;
+		return close_state(&st, -1);
 	wait_for_cleanup(&st);
-	return remove_state_dir(st.dir);
+	return close_state(&st, remove_state_dir(st.dir));
 }
 
 /* --- the commands -------------------------------------------------------------- */
@@ -789,7 +809,8 @@ static int cmd_state(int argc, char **argv, const struct options *o)
 	out = oci_state(&st);
 	json_dumpf(out, stdout, JSON_INDENT(2));
 	putchar('\n');
-	return 0;
+	json_decref(out);
+	return close_state(&st, 0);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -832,6 +853,8 @@ static int cmd_list(int argc, char **argv, const struct options *o)
 				 strdup(text_field(s, "bundle")), strdup(text_field(s, "created")),
 				 owner ? strdup(owner->pw_name) : "?" };
 		memcpy(cells[rows++], row, sizeof(row));
+		json_decref(s);
+		close_state(&st, 0);
 	}
 	for (int r = 0; r < rows; r++)
 		for (int c = 0; c < 6; c++)
@@ -861,9 +884,9 @@ static int cmd_kill(int argc, char **argv, const struct options *o)
 		return EXIT_KIT_ERROR;
 	status = status_of(&st);
 	if (strcmp(status, "created") != 0 && strcmp(status, "running") != 0)
-		return fail("runtime", "container \"%s\" is %s: there is no process to signal",
-			    st.id, status), EXIT_KIT_ERROR;
-	return signal_init(&st, sig) < 0 ? EXIT_KIT_ERROR : 0;
+		return close_state(&st, (fail("runtime", "container \"%s\" is %s: there is no "
+					     "process to signal", st.id, status), EXIT_KIT_ERROR));
+	return close_state(&st, signal_init(&st, sig) < 0 ? EXIT_KIT_ERROR : 0);
 }
 
 static int cmd_delete(int argc, char **argv, const struct options *o)
@@ -879,6 +902,7 @@ static int cmd_exec(int argc, char **argv, const struct options *o)
 	const char *status, *bundle;
 	struct oci_config config = { 0 };
 	struct state st;
+	int status_code;
 
 	if (operands(argc, argv, o, 1, true) < 0)
 		return EXIT_KIT_ERROR;
@@ -891,13 +915,16 @@ static int cmd_exec(int argc, char **argv, const struct options *o)
 		return EXIT_KIT_ERROR;
 	status = status_of(&st);
 	if (strcmp(status, "running") != 0)
-		return fail("runtime", "container \"%s\" is %s: exec needs a running container",
-			    st.id, status), EXIT_KIT_ERROR;
+		return close_state(&st, (fail("runtime", "container \"%s\" is %s: exec needs a "
+					     "running container", st.id, status), EXIT_KIT_ERROR));
 	/* The bundle's settings again: the exec'd process gets the init's security. */
 	bundle = json_string_value(json_object_get(st.json, "bundle"));
 	if (bundle == NULL || load_config(bundle, &config) < 0 || security_prepare_exec() < 0)
-		return EXIT_KIT_ERROR;
-	return exec_in_container(st.pid, argv + command);
+		status_code = EXIT_KIT_ERROR;
+	else
+		status_code = exec_in_container(st.pid, argv + command);
+	free_config(&config);
+	return close_state(&st, status_code);
 }
 
 static const struct {
