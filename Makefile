@@ -4,6 +4,7 @@
 #   make            build every step
 #   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
 #   make check      run the tests (STEP=03 for one step's tests)
+#   make soak       1000 runs mixing every way a container ends; then nothing may be left
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side
 #   make diff STEP=03   what step 03 adds to step 02
@@ -43,7 +44,20 @@ check: deps
 	@status=0; \
 	 if [ -x step09_security/container ] && [ -z "$(STEP)" -o "$(STEP)" = 09 ]; then \
 		tests/runc/escape-report.sh || status=$$?; fi; \
-	 tests/run.sh $(STEP) || status=$$?; exit $$status
+	 tests/run.sh $(STEP) || status=$$?; \
+	 if [ -z "$(STEP)" ]; then tests/soak/soak.sh --runs $(CHECK_SOAK_RUNS) || status=$$?; fi; \
+	 exit $$status
+
+# The leak soak (tests/soak/soak.sh): SOAK_RUNS runs of the last step's program
+# (SOAK_STEP=NN for another), SOAK_JOBS at once, mixing normal and non-zero
+# exits, signals, setup failures and the runtime's lifecycle; then nothing may
+# be left on the host. make check runs a short one (CHECK_SOAK_RUNS).
+SOAK_RUNS       ?= 1000
+SOAK_JOBS       ?= 3
+CHECK_SOAK_RUNS ?= 60
+soak: deps
+	@$(MAKE) --no-print-directory all test-tools
+	@tests/soak/soak.sh --runs $(SOAK_RUNS) --jobs $(SOAK_JOBS) $(if $(SOAK_STEP),--step $(SOAK_STEP))
 
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM
 # (tests/vm/README.md): steps VM_FROM.. tests, against the last program only
@@ -79,4 +93,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm demo diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check soak check-vm demo diff reset-host clean
