@@ -71,12 +71,12 @@ wait_line() {
 }
 
 @test "signals: a burst of SIGINT while COMMAND ends and the kit cleans up: COMMAND's status, nothing left" {
-	local i state
+	local state
 	# COMMAND ignores SIGINT: every one of them is the kit's to survive, also
 	# after COMMAND is reaped, when there is nobody to forward to.
 	start_bg -- sh -c 'trap "" INT; trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'
 	kill -TERM "$BG_PID"
-	for i in $(seq 2000); do
+	for _ in $(seq 2000); do
 		state=$(awk '{ print $3 }' "/proc/$BG_PID/stat" 2>/dev/null) || break
 		[ "$state" != Z ] || break  # exited; not reaped yet
 		kill -INT "$BG_PID" 2>/dev/null || break

@@ -3,8 +3,9 @@
 # can end, checks each run's exit code, and afterwards that the host is as it
 # was: nothing leaked, and no descriptor growth.
 #
-# usage: tests/soak/soak.sh [--runs N] [--jobs J] [--step NN]
-#        (or SOAK_RUNS, SOAK_JOBS, SOAK_STEP; defaults 1000, 3, the last built step)
+# usage: tests/soak/soak.sh [--runs N] [--jobs J] [--step NN | --program DIR/container]
+#        (or SOAK_RUNS, SOAK_JOBS, SOAK_STEP, SOAK_PROGRAM; defaults 1000, 3, the
+#        last built step; a --program's step is its directory's, stepNN_*)
 # As root, under the host lock: flock /tmp/kit-host.lock tests/soak/soak.sh
 #
 # How: J workers share the runs; run i is scenario i mod (the scenarios the
@@ -27,12 +28,13 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-runs=${SOAK_RUNS:-1000} jobs=${SOAK_JOBS:-3} step=${SOAK_STEP:-}
+runs=${SOAK_RUNS:-1000} jobs=${SOAK_JOBS:-3} step=${SOAK_STEP:-} program=${SOAK_PROGRAM:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--runs) runs=${2:?--runs needs a number}; shift ;;
 	--jobs) jobs=${2:?--jobs needs a number}; shift ;;
 	--step) step=${2:?--step needs a step number}; shift ;;
+	--program) program=${2:?--program needs a file}; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "soak.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -40,14 +42,17 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "soak.sh: needs root (namespaces, the bridge, cgroups)" >&2; exit 2; }
 
-if [ -n "$step" ]; then
+if [ -n "$program" ]; then
+	dir=$(cd "$(dirname "$program")" && pwd)
+elif [ -n "$step" ]; then
 	dir=$(ls -d "$top"/step"$(printf %02d $((10#$step)))"_* 2>/dev/null | head -n1)
 else
 	dir=$(ls -d "$top"/step[0-9][0-9]_* | tail -n1)
 fi
-prog=${dir:+$dir/container}
+prog=${dir:+$dir/$(basename "${program:-container}")}
 [ -n "$prog" ] && [ -x "$prog" ] || { echo "soak.sh: no program for step ${step:-last}: run make" >&2; exit 2; }
-n=$(basename "$dir"); n=${n#step}; n=$((10#${n%%_*}))
+n=$(basename "$dir" | sed -n 's/^step0*\([0-9][0-9]*\)_.*/\1/p')
+[ -n "$n" ] || { echo "soak.sh: cannot tell the step of $prog (not in a stepNN_* directory)" >&2; exit 2; }
 rootfs=$top/rootfs
 opts=()
 if [ "$n" -ge 3 ]; then
