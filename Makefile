@@ -54,7 +54,7 @@ check: deps
 # be left on the host. make check runs a short one (CHECK_SOAK_RUNS).
 SOAK_RUNS       ?= 1000
 SOAK_JOBS       ?= 3
-CHECK_SOAK_RUNS ?= 60
+CHECK_SOAK_RUNS ?= 200
 soak: deps
 	@$(MAKE) --no-print-directory all test-tools
 	@tests/soak/soak.sh --runs $(SOAK_RUNS) --jobs $(SOAK_JOBS) $(if $(SOAK_STEP),--step $(SOAK_STEP))
