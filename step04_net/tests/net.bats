@@ -544,7 +544,7 @@ refused() {
 # there. Default action would kill the kit halfway and leave the address
 # file; caught, setup goes on, is undone, and COMMAND never runs.
 @test "signals: SIGTERM while the kit waits in setup: COMMAND never runs, the address is released, exit 143" {
-	local kit_pid status=0 i
+	local kit_pid kit_status=0 i
 	exec 7>"$STATE/net/.lock"
 	flock 7
 	"$CONTAINER" "${KIT_OPTS[@]}" -- echo must-not-run >"$BATS_TEST_TMPDIR/out" 2>&1 7>&- &
@@ -558,9 +558,9 @@ refused() {
 	kill -TERM "$kit_pid"
 	sleep 0.2  # the kit has the signal while it waits for the lock
 	exec 7>&-
-	wait "$kit_pid" || status=$?
+	wait "$kit_pid" || kit_status=$?
+	assert_equal "$kit_status" 143
 	run cat "$BATS_TEST_TMPDIR/out"
-	assert_equal "$status" 143
 	assert_output --partial "Terminated during setup"
 	refute_line must-not-run
 	assert_all_clean
