@@ -60,6 +60,14 @@ if [ "$n" -ge 3 ]; then
 	opts+=(--rootfs "$rootfs")
 fi
 
+# Descriptors this script inherited (flock's lock, a CI's pipes) would pass
+# through the kit to COMMAND, up to step09, which closes them: start from
+# 0, 1 and 2 only, so that COMMAND's count is the kit's doing. 255: bash's own.
+for fd in /proc/$$/fd/*; do
+	fd=${fd##*/}
+	if [ "$fd" -gt 2 ] && [ "$fd" -ne 255 ]; then eval "exec $fd>&-"; fi
+done
+
 work=$(mktemp -d /tmp/kit-soak.XXXXXX)
 results=$work/results
 prog_exe=$(readlink -f "$prog")
