@@ -9,6 +9,7 @@
 #   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
 #   make check SANITIZE=1   the same, every step built with ASan + UBSan
 #   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
+#   make soak       1000 runs mixing every way a container ends; then nothing may be left
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
@@ -64,7 +65,20 @@ check: deps
 	 status=0; \
 	 if [ -x step09_security/container ] && [ -z "$(STEP)" -o "$(STEP)" = 09 ]; then \
 		tests/runc/escape-report.sh || status=$$?; fi; \
-	 tests/run.sh $(STEP) || status=$$?; exit $$status
+	 tests/run.sh $(STEP) || status=$$?; \
+	 if [ -z "$(STEP)" ]; then tests/soak/soak.sh --runs $(CHECK_SOAK_RUNS) || status=$$?; fi; \
+	 exit $$status
+
+# The leak soak (tests/soak/soak.sh): SOAK_RUNS runs of the last step's program
+# (SOAK_STEP=NN for another), SOAK_JOBS at once, mixing normal and non-zero
+# exits, signals, setup failures and the runtime's lifecycle; then nothing may
+# be left on the host. make check runs a short one (CHECK_SOAK_RUNS).
+SOAK_RUNS       ?= 1000
+SOAK_JOBS       ?= 3
+CHECK_SOAK_RUNS ?= 200
+soak: deps
+	@$(MAKE) --no-print-directory all test-tools
+	@tests/soak/soak.sh --runs $(SOAK_RUNS) --jobs $(SOAK_JOBS) $(if $(SOAK_STEP),--step $(SOAK_STEP))
 
 # Grading (scripts/grade.sh): each step of SOLUTION (default: the kit itself)
 # built from there and run against the kit's own tests of that step.
@@ -126,4 +140,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze soak diff reset-host clean

@@ -35,6 +35,7 @@ static char child_stack[STACK_SIZE];
 
 static int go_pipe[2];              /* parent -> child: "setup done, go on" */
 static volatile pid_t signal_target; /* where the parent forwards signals */
+static volatile sig_atomic_t early_signal; /* one that came when there was no COMMAND */
 
 static void usage(FILE *out)
 {
@@ -143,21 +144,42 @@ static int child_main(void *arg)
 	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
 }
 
+/* Passes a signal on to COMMAND; before it may run, or once it is reaped, remembers it. */
 static void forward_signal(int sig)
 {
 	if (signal_target > 0)
 		kill(signal_target, sig);
+	else
+		early_signal = sig;
 }
 
-/* Passes the usual "please stop" signals on to the container. */
-static void forward_signals_to(pid_t pid)
-{
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = forward_signal };
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+#define NSTOP_SIGNALS (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
-	signal_target = pid;
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		sigaction(signals[i], &sa, NULL);
+/*
+ * The usual "please stop" signals are COMMAND's, and are caught from the
+ * start of setup: by default one would kill the kit halfway through changing
+ * the host (an address, a veth, a cgroup left behind). Caught, it is
+ * remembered, and setup is undone instead of COMMAND being started.
+ * SA_RESTART: a setup call it interrupts carries on rather than failing.
+ */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+	for (size_t i = 0; i < NSTOP_SIGNALS; i++)
+		sigaction(stop_signals[i], &sa, NULL);
+}
+
+/* how: SIG_BLOCK or SIG_UNBLOCK, for the stop signals. */
+static void block_stop_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < NSTOP_SIGNALS; i++)
+		sigaddset(&set, stop_signals[i]);
+	sigprocmask(how, &set, NULL);
 }
 
 /* Waits for the child and turns its end into docker run's exit code. */
@@ -168,6 +190,7 @@ static int wait_for_exit(pid_t pid)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return sys("container", -1, "waitpid(%d)", pid), EXIT_KIT_ERROR;
+	signal_target = 0;  /* reaped: its PID may be another process's from now on */
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -183,10 +206,11 @@ static void cleanup_layers(struct container *c, size_t count)
 
 static int run_container(struct container *c)
 {
-	int flags = SIGCHLD;
+	int flags = SIGCHLD, ret = EXIT_KIT_ERROR;
 	size_t prepared;
 	int status;
 
+	catch_stop_signals();
 	for (prepared = 0; prepared < NLAYERS; prepared++)
 		if (layers[prepared]->before_clone && layers[prepared]->before_clone(c) < 0) {
 			prepared++;  /* its cleanup undoes what it did before failing */
@@ -204,7 +228,6 @@ static int run_container(struct container *c)
 		goto fail;
 	}
 	close(go_pipe[0]);
-	forward_signals_to(c->child_pid);
 
 	for (size_t i = 0; i < NLAYERS; i++)
 		if (layers[i]->after_clone && layers[i]->after_clone(c) < 0) {
@@ -212,16 +235,29 @@ static int run_container(struct container *c)
 			wait_for_exit(c->child_pid);
 			goto fail;
 		}
+	/* Blocked from this last look until COMMAND is the target: none slips between. */
+	block_stop_signals(SIG_BLOCK);
+	if (early_signal) {
+		fail("container", "%s during setup: COMMAND not started, setup undone",
+		     strsignal(early_signal));
+		ret = 128 + early_signal;  /* as if the kit had died of it, but cleaned up */
+		close(go_pipe[1]);
+		wait_for_exit(c->child_pid);
+		block_stop_signals(SIG_UNBLOCK);
+		goto fail;
+	}
+	signal_target = c->child_pid;
 	if (write(go_pipe[1], "g", 1) != 1)
 		sys("container", -1, "write(go pipe)");
 	close(go_pipe[1]);
+	block_stop_signals(SIG_UNBLOCK);
 
 	status = wait_for_exit(c->child_pid);
 	cleanup_layers(c, NLAYERS);
 	return status;
 fail:
 	cleanup_layers(c, prepared);
-	return EXIT_KIT_ERROR;
+	return ret;
 }
 
 int main(int argc, char **argv)

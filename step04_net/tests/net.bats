@@ -536,3 +536,32 @@ refused() {
 	run "$CONTAINER" --reset-host  # nothing left to reset is no error
 	assert_success
 }
+
+# --- a signal during setup ---------------------------------------------------------
+
+# The kit takes an address (a file naming its pid), then waits for the host
+# lock to check kit0: the test holds that lock, so the signal comes exactly
+# there. Default action would kill the kit halfway and leave the address
+# file; caught, setup goes on, is undone, and COMMAND never runs.
+@test "signals: SIGTERM while the kit waits in setup: COMMAND never runs, the address is released, exit 143" {
+	local kit_pid kit_status=0 i
+	exec 7>"$STATE/net/.lock"
+	flock 7
+	"$CONTAINER" "${KIT_OPTS[@]}" -- echo must-not-run >"$BATS_TEST_TMPDIR/out" 2>&1 7>&- &
+	kit_pid=$!
+	HOST_PIDS+=("$kit_pid")
+	for i in $(seq 100); do
+		grep -qsx "$kit_pid" "$STATE"/net/[0-9]* && break
+		sleep 0.05
+	done
+	grep -qsx "$kit_pid" "$STATE"/net/[0-9]* || { exec 7>&-; fail "the kit took no address"; }
+	kill -TERM "$kit_pid"
+	sleep 0.2  # the kit has the signal while it waits for the lock
+	exec 7>&-
+	wait "$kit_pid" || kit_status=$?
+	assert_equal "$kit_status" 143
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "Terminated during setup"
+	refute_line must-not-run
+	assert_all_clean
+}
