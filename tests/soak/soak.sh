@@ -133,21 +133,16 @@ sc_command_sigkill() {
 	bg_end
 }
 
-sc_kit_sigterm() {
-	want='^42$'
-	bg_start "$1" -- sh -c "$LOOP" || { got="not-ready"; return; }
-	count_fds kit_sigterm "$1"
-	kill -TERM "$kp" || true
+# kit_signal SCENARIO SIGNAL STATUS OUT: the kit forwards SIGNAL; COMMAND's trap exits STATUS.
+kit_signal() {
+	want="^$3\$"
+	bg_start "$4" -- sh -c "$LOOP" || { got="not-ready"; return; }
+	count_fds "$1" "$4"
+	kill "-$2" "$kp" || true
 	bg_end
 }
-
-sc_kit_sigint() {
-	want='^43$'
-	bg_start "$1" -- sh -c "$LOOP" || { got="not-ready"; return; }
-	count_fds kit_sigint "$1"
-	kill -INT "$kp" || true
-	bg_end
-}
+sc_kit_sigterm() { kit_signal kit_sigterm TERM 42 "$1"; }
+sc_kit_sigint() { kit_signal kit_sigint INT 43 "$1"; }
 
 # TERM at 0-29 ms, racing the setup: caught during setup, setup undone (143);
 # after COMMAND's trap (42); between the two, PID 1 ignores it (step02+: 5),
