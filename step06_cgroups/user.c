@@ -23,6 +23,7 @@
  */
 #include "kit.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -84,7 +85,8 @@ static int parse_range(struct id_map *map, const char *text)
 	for (int i = 0; i < 3; i++) {
 		errno = 0;
 		field[i] = strtoul(p, &end, 10);
-		if (errno || end == p || *p == '-' || *end != (i < 2 ? ':' : '\0') ||
+		/* strtoul() would skip spaces and take a sign: "-1" is ULONG_MAX, not an error. */
+		if (errno || !isdigit((unsigned char)*p) || *end != (i < 2 ? ':' : '\0') ||
 		    field[i] > UINT32_MAX - 1)
 			return fail("user", "--%s-map %s: expected CONTAINER:HOST:SIZE, e.g. 0:1000000:65536",
 				    map->kind, text);

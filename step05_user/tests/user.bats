@@ -102,7 +102,9 @@ teardown() {
 
 @test "user: malformed or overlapping maps are refused with exit 125" {
 	local bad
-	for bad in 0:1000000 0:x:10 0:1000000:0 -1:5:5 0:1000000:65536:9; do
+	# strtoul() alone would take " -18446744073709551615" as 1 and "+0" as 0.
+	for bad in 0:1000000 0:x:10 0:1000000:0 -1:5:5 0:1000000:65536:9 \
+		" -18446744073709551615:1000000:1" +0:1000000:65536 "0: 1000000:5"; do
 		run "$CONTAINER" --uid-map "$bad" -- true
 		assert_equal "$status" 125
 		assert_output --partial "--uid-map $bad"
