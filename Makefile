@@ -5,6 +5,7 @@
 #   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
 #   make check      run the tests (STEP=03 for one step's tests)
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
+#   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
 #   make demo       every step once, host vs container side by side
 #   make diff STEP=03   what step 03 adds to step 02
 #   make deps       install the Debian packages the kit needs
@@ -58,6 +59,15 @@ check-vm:
 	@$(MAKE) --no-print-directory all test-tools
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
 
+# A benchmark, not a test: the numbers go to build/bench/report.txt (tests/bench/README.md).
+build/bench/benchtime: tests/bench/benchtime.c
+	@mkdir -p build/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
+bench: deps
+	@$(MAKE) --no-print-directory all rootfs build/bench/benchtime
+	@tests/bench/bench.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all rootfs
 	@scripts/demo.sh
@@ -79,4 +89,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm demo diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm bench demo diff reset-host clean
