@@ -114,6 +114,33 @@ status=0
 "$timer" -n "$runs" -w "$warmup" -r "$out/latency.tsv" "${pairs[@]}" "${rows[@]}" | tee -a "$report" || status=1
 for line in "${skipped[@]}"; do say "$line"; done
 
+# --- where the time goes: the known costs, each measured against its absence ---
+
+# An empty program linked with a library: what mapping it costs every start
+# (the kit now loads libnftables and libsubid with dlopen() only when used).
+empty_linked() {
+	echo 'int main(void) { return 0; }' | cc -x c - -o "$out/empty-$1" -Wl,--no-as-needed "-l$1"
+}
+empty_linked nftables
+empty_linked subid
+empty_linked c  # libc alone
+say ""
+say "## where the time goes: each cost against its absence, in one interleaved run"
+"$timer" -n "$runs" -w "$warmup" -r "$out/parts.tsv" \
+	-c "step09 --net none/step09 --net none, seccomp=unconfined" \
+	-c "unshare (step09's namespaces)/unshare (the same but --net)" \
+	-c "empty program + libnftables/empty program" \
+	-c "empty program + libsubid/empty program" \
+	::: "step09 --net none" "$kit" --net none /bin/true \
+	::: "step09 --net none, seccomp=unconfined" "$kit" --net none --security-opt seccomp=unconfined /bin/true \
+	::: "unshare (step09's namespaces)" "$(command -v unshare)" --user --map-root-user --uts --ipc --net \
+		--pid --fork --mount --cgroup --root="$rootfs" --mount-proc=/proc /bin/true \
+	::: "unshare (the same but --net)" "$(command -v unshare)" --user --map-root-user --uts --ipc \
+		--pid --fork --mount --cgroup --root="$rootfs" --mount-proc=/proc /bin/true \
+	::: "empty program" "$out/empty-c" \
+	::: "empty program + libnftables" "$out/empty-nftables" \
+	::: "empty program + libsubid" "$out/empty-subid" | tee -a "$report" || status=1
+
 # --- concurrency ------------------------------------------------------------------
 
 # What a container could leave on the host: links, mounts, the kit's cgroups,
@@ -160,3 +187,32 @@ say "## containers started at once: step09 --memory 64m --pids-limit 32 --net br
 for n in $concurrency; do concurrent "$n"; done
 
 [ "$kit0_before" = yes ] || "$kit" --reset-host >/dev/null
+
+# --- the targets (tests/bench/README.md) ---------------------------------------------
+
+ratio() { sed -n "s|^$1 / $2: \([0-9.]*\)x.*|\1|p" "$report" | head -n1; }
+rss_mb() { grep -F -- "$1 " "$report" | head -n1 | awk '{ sub(/MB$/, "", $NF); print $NF }'; }
+target() {  # target WHAT VALUE OP LIMIT UNIT
+	local verdict=missed
+	if [ -z "$2" ]; then verdict="not measured"
+	elif awk -v v="$2" -v l="$4" "BEGIN { exit !(v $3 l) }"; then verdict=met; fi
+	printf '%-58s %8s%s (target %s %s%s): %s\n' "$1" "${2:-?}" "$5" "$3" "$4" "$5" "$verdict" | tee -a "$report"
+}
+runc_netns="runc run (netns, lo only)"
+say ""
+say "## targets"
+target "runc (netns) / step09 --net none" "$(ratio "$runc_netns" "step09 --net none")" ">=" 5 x
+target "step09 --net none / unshare with the same namespaces" \
+	"$(ratio "step09 --net none" "unshare (step09's namespaces)")" "<=" 2 x
+target "runc (netns) / step09 --net bridge" "$(ratio "$runc_netns" "step09 --net bridge (default)")" ">=" 3 x
+target "peak RSS, step09 --net none (tree: kit + container)" "$(rss_mb "step09 --net none")" "<=" 2 MB
+target "peak RSS, step09 --net bridge" "$(rss_mb "step09 --net bridge (default)")" "<=" 2 MB
+say "peak RSS, $runc_netns: $(rss_mb "$runc_netns") MB"
+last=${concurrency##* }
+line=$(grep -E "^$last +at once" "$report" || true)
+verdict=missed
+[[ "$line" == *" 0 failed, 0 things left behind"* ]] && verdict=met
+say "$last containers at once, all succeed, nothing left behind: $verdict"
+say ""
+say "report: $report; raw samples: $out/latency.tsv, $out/parts.tsv"
+exit "$status"

@@ -10,8 +10,9 @@
  * WARMUP rounds first, not counted. Per command: median, p95, min, failures,
  * and the peak RSS of its process tree (wait4's ru_maxrss: the largest of the
  * process and the descendants it waited for). -c A/B prints A's time over B's
- * as the median of the per-round ratios: the pair ran back to back in every
- * round, so each ratio sees the same moment of the machine.
+ * as the median of the per-round ratios (and their p5, p95), and the median
+ * of the per-round differences: the pair ran back to back in every round,
+ * so each ratio sees the same moment of the machine.
  * A command must exit 0; its output goes to /dev/null, the first line of its
  * stderr is shown if it fails. Exit status: 0, or 1 if any run failed.
  */
@@ -196,7 +197,7 @@ static void run_rounds(int runs, int warmup, int errfd, FILE *raw)
 
 static void report(int runs)
 {
-	printf("%-34s %5s %5s %9s %9s %9s %9s\n", "command", "runs", "fails",
+	printf("%-40s %5s %5s %9s %9s %9s %9s\n", "command", "runs", "fails",
 	       "median", "p95", "min", "peakRSS");
 	for (int i = 0; i < ncmds; i++) {
 		struct cmd *c = &cmds[i];
@@ -204,7 +205,7 @@ static void report(int runs)
 
 		for (int r = 0; r < runs; r++)
 			rss = c->rss_kb[r] > rss ? c->rss_kb[r] : rss;
-		printf("%-34s %5d %5d %7.2fms %7.2fms %7.2fms %7.1fMB\n", c->name, runs, c->fails,
+		printf("%-40s %5d %5d %7.2fms %7.2fms %7.2fms %7.1fMB\n", c->name, runs, c->fails,
 		       median(c->ms, runs), quantile(c->ms, runs, 0.95), quantile(c->ms, runs, 0),
 		       rss / 1024.0);
 		if (c->fails)
@@ -212,7 +213,8 @@ static void report(int runs)
 	}
 }
 
-/* -c A/B: A's time over B's, median of the per-round ratios (and p5..p95). */
+/* -c A/B: A's time over B's, median of the per-round ratios (and p5..p95),
+ * and the median of the per-round differences. */
 static void report_pair(const char *pair, int runs)
 {
 	char a[128], *slash = strchr(pair, '/');
@@ -230,13 +232,17 @@ static void report_pair(const char *pair, int runs)
 		fprintf(stderr, "benchtime: -c %s: no such command\n", pair);
 		return;
 	}
-	double *ratio = malloc(runs * sizeof(*ratio));
+	double *ratio = malloc(runs * sizeof(*ratio)), *diff = malloc(runs * sizeof(*diff));
 
-	for (int r = 0; r < runs; r++)
+	for (int r = 0; r < runs; r++) {
 		ratio[r] = ca->ms[r] / cb->ms[r];
-	printf("ratio %-28s %7.2fx  (p5 %.2fx, p95 %.2fx)\n", pair, median(ratio, runs),
-	       quantile(ratio, runs, 0.05), quantile(ratio, runs, 0.95));
+		diff[r] = ca->ms[r] - cb->ms[r];
+	}
+	printf("%s / %s: %.2fx (p5 %.2fx, p95 %.2fx), %+.2f ms\n", ca->name, cb->name,
+	       median(ratio, runs), quantile(ratio, runs, 0.05), quantile(ratio, runs, 0.95),
+	       median(diff, runs));
 	free(ratio);
+	free(diff);
 }
 
 int main(int argc, char **argv)
