@@ -15,8 +15,8 @@
  * Phases:
  *   before_clone  pick the address (one locked file per address); on first
  *                 use create kit0 and the NAT rule; turn on ip_forward;
- *   after_clone   create the veth pair, plug the host end into kit0, move
- *                 the other end into the child's netns;
+ *   after_clone   create the veth pair, its other end already in the
+ *                 child's netns; plug the host end into kit0;
  *   in_child      lo up; rename our end to eth0, address, up, default route;
  *   cleanup       delete the host end (the pair goes with it), free the address.
  * --reset-host undoes the host-wide part: kit0, the NAT table, ip_forward.
@@ -473,7 +473,14 @@ static void mac_for(struct in_addr addr, unsigned char mac[6])
 	memcpy(mac + 2, &addr.s_addr, 4);
 }
 
-static int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address)
+/*
+ * The peer is created directly in the netns pid lives in (IFLA_NET_NS_PID in
+ * its own attributes, as `ip link add ... peer name P netns PID`): moving a
+ * link between namespaces afterwards waits for an RCU grace period, 14 ms
+ * per start where make bench measured it (tests/bench/README.md).
+ */
+static int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address,
+			    pid_t pid)
 {
 	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
 	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -488,11 +495,13 @@ static int create_veth_pair(const char *name, const char *peer, struct in_addr p
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
 	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
 	mnl_attr_nest_end(nlh, peer_info);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
-	return request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s address=%02x:%02x:%02x:%02x:%02x:%02x",
-		       name, peer, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s netns=pid:%d "
+		       "address=%02x:%02x:%02x:%02x:%02x:%02x", name, peer, (int)pid,
+		       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 static int set_link_master(const char *name, const char *master)
@@ -505,15 +514,6 @@ static int set_link_master(const char *name, const char *master)
 	nlh = link_request(RTM_NEWLINK, 0, name);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, master_index);
 	return request(nlh, 0, "RTM_NEWLINK %s master=%s", name, master);
-}
-
-/* The link leaves our namespace for the one process pid lives in. */
-static int move_link_to_netns(const char *name, pid_t pid)
-{
-	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, 0, name);
-
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
-	return request(nlh, 0, "RTM_NEWLINK %s netns=pid:%d", name, (int)pid);
 }
 
 /* Renaming needs the index: the name in the message is the new one. */
@@ -955,7 +955,7 @@ static int prepare_network(struct container *c)
 /*
  * The child is blocked on container.c's pipe until every after_clone hook
  * has run. Without that it could look for its end of the cable before it
- * is moved into its namespace (rename: "No such device"), or exec COMMAND
+ * is created in its namespace (rename: "No such device"), or exec COMMAND
  * before the network exists: a client's first connect() would fail, a
  * server would find no address to bind to. The pipe makes "probably
  * configured by now" into "configured".
@@ -969,13 +969,11 @@ static int plug_cable(struct container *c)
 	snprintf(host_end, sizeof(host_end), "kitv%d", (int)c->child_pid);
 	if (rtnl_open() < 0)
 		return -1;
-	ret = create_veth_pair(host_end, peer_end, address);
+	ret = create_veth_pair(host_end, peer_end, address, c->child_pid);
 	if (ret == 0)
 		ret = set_link_master(host_end, BRIDGE);
 	if (ret == 0)
 		ret = set_link_up(host_end);
-	if (ret == 0)
-		ret = move_link_to_netns(peer_end, c->child_pid);
 	rtnl_close();
 	return ret;  /* on failure, cleanup deletes whatever exists of the pair */
 }
