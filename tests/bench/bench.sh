@@ -17,7 +17,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
-runs=${BENCH_RUNS:-40}
+runs=${BENCH_RUNS:-50}
 warmup=${BENCH_WARMUP:-5}
 concurrency=${BENCH_CONCURRENCY:-10 50 100}
 rootfs=$top/rootfs
@@ -126,12 +126,23 @@ empty_linked subid
 empty_linked c  # libc alone
 say ""
 say "## where the time goes: each cost against its absence, in one interleaved run"
-"$timer" -n "$runs" -w "$warmup" -r "$out/parts.tsv" \
-	-c "step09 --net none/step09 --net none, seccomp=unconfined" \
+# Each step adds one layer: step N against step N-1, all without a bridge
+# (steps 01-03 have no network, 04-09 --net none), is what that layer costs.
+layer_rows=() layer_pairs=() prev=""
+for s in "$top"/step0[3-9]_*/container; do
+	name=$(basename "$(dirname "$s")")
+	row="${name%%_*} ${name#*_}"
+	if [ "${name%%_*}" = step03 ]; then layer_rows+=(::: "$row" "$s" /bin/true)
+	else layer_rows+=(::: "$row --net none" "$s" --net none /bin/true); row+=" --net none"; fi
+	[ -n "$prev" ] && layer_pairs+=(-c "$row/$prev")
+	prev=$row
+done
+"$timer" -n "$runs" -w "$warmup" -r "$out/parts.tsv" "${layer_pairs[@]}" \
+	-c "step09 security --net none/step09 --net none, seccomp=unconfined" \
 	-c "unshare (step09's namespaces)/unshare (the same but --net)" \
 	-c "empty program + libnftables/empty program" \
 	-c "empty program + libsubid/empty program" \
-	::: "step09 --net none" "$kit" --net none /bin/true \
+	"${layer_rows[@]}" \
 	::: "step09 --net none, seccomp=unconfined" "$kit" --net none --security-opt seccomp=unconfined /bin/true \
 	::: "unshare (step09's namespaces)" "$(command -v unshare)" --user --map-root-user --uts --ipc --net \
 		--pid --fork --mount --cgroup --root="$rootfs" --mount-proc=/proc /bin/true \
@@ -151,7 +162,7 @@ host_state() {
 	echo "## cgroups"; find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -path '*container-kit*' 2>/dev/null | sort
 	echo "## /run/container-kit"; find /run/container-kit 2>/dev/null | sort
 	echo "## nft tables"; nft list tables 2>/dev/null | sort
-	echo "## processes"; find /proc/[0-9]*/exe -maxdepth 0 -lname "$kit" 2>/dev/null | cut -d/ -f3
+	echo "## processes"; { find /proc/[0-9]*/exe -maxdepth 0 -lname "$kit" 2>/dev/null || true; } | cut -d/ -f3
 }
 
 # concurrent N: N containers at once (memory and pids limits, bridge network),
