@@ -59,6 +59,19 @@ bundle() {
 	mv "$1/config.json.new" "$1/config.json"
 }
 
+# A run cut short leaves runc's and crun's state of these ids: gone before and after.
+forget_containers() {
+	local id
+	for id in kit-bench-netns kit-bench-hostnet; do
+		runc --root "$out/runc-state" delete --force "$id" >/dev/null 2>&1 || true
+	done
+	for id in kit-bench-crun kit-bench-crun-try; do
+		crun --root "$out/crun-state" delete --force "$id" >/dev/null 2>&1 || true
+	done
+}
+forget_containers
+trap forget_containers EXIT
+
 rows=()      # benchtime's ::: NAME CMD... groups
 skipped=()   # lines for the report: what could not be measured, and why
 add() { rows+=(::: "$@"); }
