@@ -165,6 +165,34 @@ done
 	::: "empty program + libnftables" "$out/empty-nftables" \
 	::: "empty program + libsubid" "$out/empty-subid" | tee -a "$report" || status=1
 
+# The cgroup layer's cost (step06 against step05 above) is the move into the
+# cgroup: on v1, writing another process's pid into cgroup.procs takes the
+# global cgroup_threadgroup_rwsem for writing, which waits for an RCU grace
+# period unless another move happened moments before. A single-threaded
+# process moving itself ("0" into tasks) skips that lock. Both timed in a
+# cgroup of the bench's own, after idle gaps so that each move starts cold.
+attach_cost() {
+	local d=/sys/fs/cgroup/memory/kit-bench-probe mode i p t0 t1 procs=() self=()
+	if [ ! -e /sys/fs/cgroup/memory/tasks ]; then
+		say "cgroup v1 attach: skipped: no v1 memory hierarchy at /sys/fs/cgroup/memory"
+		return
+	fi
+	mkdir "$d"
+	for ((i = 0; i < 10; i++)); do
+		sleep 0.1
+		sleep 5 & p=$!
+		t0=$EPOCHREALTIME; echo "$p" >"$d/cgroup.procs"; t1=$EPOCHREALTIME
+		kill "$p"; wait "$p" 2>/dev/null || true
+		procs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) * 1000 }')")
+		sleep 0.1
+		self+=("$(bash -c 't0=$EPOCHREALTIME; echo 0 >"$1/tasks"; t1=$EPOCHREALTIME; awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.2f\", (b - a) * 1000 }"' - "$d")")
+	done
+	for ((i = 0; i < 50; i++)); do rmdir "$d" 2>/dev/null && break; sleep 0.02; done
+	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+	say "cgroup v1 attach, cold, median of 10: another process's pid into cgroup.procs $(median "${procs[@]}") ms; a process moving itself (\"0\" into tasks) $(median "${self[@]}") ms"
+}
+attach_cost
+
 # --- concurrency ------------------------------------------------------------------
 
 # What a container could leave on the host: links, mounts, the kit's cgroups,
