@@ -177,6 +177,7 @@ attach_cost() {
 		say "cgroup v1 attach: skipped: no v1 memory hierarchy at /sys/fs/cgroup/memory"
 		return
 	fi
+	rmdir "$d" 2>/dev/null || true  # a run cut short
 	mkdir "$d"
 	for ((i = 0; i < 10; i++)); do
 		sleep 0.1
