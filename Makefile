@@ -13,6 +13,7 @@
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
+#   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
 #   make diff STEP=03   what step 03 adds to step 02
 #   make deps       install the Debian packages the kit needs
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
@@ -116,6 +117,16 @@ analyze: deps
 	@scripts/deps.sh --for static
 	@tests/static/analyze.sh $(STEP)
 
+# A benchmark, not a test: the numbers go to build/bench/report.txt (tests/bench/README.md).
+build/bench/benchtime: tests/bench/benchtime.c
+	@mkdir -p build/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -o $@ $<
+
+bench: deps
+	@scripts/deps.sh --for bench
+	@$(MAKE) --no-print-directory all rootfs build/bench/benchtime
+	@tests/bench/bench.sh
+
 # The instructor's tour (scripts/demo.sh): PAUSE=1 waits for Enter between
 # steps, DEMO_STEPS="04 06" shows only those. The probes (memhog, forkbomb, ...)
 # go into the rootfs for the cgroup and security steps.
@@ -140,4 +151,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze soak diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze soak bench diff reset-host clean

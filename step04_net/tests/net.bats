@@ -214,8 +214,7 @@ make_outside() {
 	run kit -v --ip 10.99.0.77 -- busybox ip -4 -o addr show eth0
 	assert_success
 	assert_line --partial "inet 10.99.0.77/24"
-	assert_line --regexp '^\[net\] RTM_NEWLINK type=veth kitv[0-9]+ peer=kitc[0-9]+ address=0a:58:0a:63:00:4d = 0$'
-	assert_line --regexp '^\[net\] RTM_NEWLINK kitc[0-9]+ netns=pid:[0-9]+ = 0$'
+	assert_line --regexp '^\[net\] RTM_NEWLINK type=veth kitv[0-9]+ peer=kitc[0-9]+ netns=pid:[0-9]+ address=0a:58:0a:63:00:4d = 0$'
 	assert_line --regexp '^\[net\] RTM_NEWLINK kitc[0-9]+ name=eth0 = 0$'
 	assert_line '[net] RTM_NEWADDR eth0 10.99.0.77/24 = 0'
 	assert_line "[net] RTM_NEWROUTE default via $GATEWAY dev eth0 = 0"
