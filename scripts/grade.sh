@@ -79,6 +79,8 @@ step_note() {
 record_tap() {
 	local step=$1 line name
 	while IFS= read -r line; do
+		# bats adds its timing when it also writes JUnit (tests/run.sh does).
+		[[ $line =~ ^(.*)\ \#\ in\ [0-9]+\ ms$ ]] && line=${BASH_REMATCH[1]}
 		case "$line" in
 		'ok '*' # skip'*) name=${line#ok * }; record "$step" "${name%% # skip*}" skip ;;
 		'ok '*) name=${line#ok * }; record "$step" "$name" pass ;;
