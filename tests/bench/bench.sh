@@ -4,7 +4,7 @@
 # the kit's rootfs; then 10, 50 and 100 containers started at once.
 #
 #   tests/bench/bench.sh            (make bench builds what it needs first)
-#   BENCH_RUNS=40 BENCH_WARMUP=5 BENCH_CONCURRENCY="10 50 100" tests/bench/bench.sh
+#   BENCH_RUNS=60 BENCH_WARMUP=5 BENCH_CONCURRENCY="10 50 100" tests/bench/bench.sh
 #
 # A benchmark, not a test: it prints numbers and says which targets they
 # meet; it fails only when a run fails or something is left behind.

@@ -4,15 +4,16 @@
  *
  * Each run is fork + execv(CMD) + wait4 in this process, timed with
  * CLOCK_MONOTONIC: a command of /bin/true is the floor every container start
- * is compared with. The commands are interleaved: round i runs every command
- * once, starting with command i mod K, so that noise from the rest of the
- * machine (other jobs, frequency changes, caches) hits all of them alike.
+ * is compared with. The commands are interleaved: each round runs every
+ * command once, in a new random order, so that noise from the rest of the
+ * machine (other jobs, frequency changes, caches) and what one start leaves
+ * the kernel to finish hit all of them alike.
  * WARMUP rounds first, not counted. Per command: median, p95, min, failures,
  * and the peak RSS of its process tree (wait4's ru_maxrss: the largest of the
  * process and the descendants it waited for). -c A/B prints A's time over B's
  * as the median of the per-round ratios (and their p5, p95), and the median
- * of the per-round differences: the pair ran back to back in every round,
- * so each ratio sees the same moment of the machine.
+ * of the per-round differences: the pair ran in the same round, moments
+ * apart, so each ratio sees the same moment of the machine.
  * A command must exit 0; its output goes to /dev/null, the first line of its
  * stderr is shown if it fails. Exit status: 0, or 1 if any run failed.
  */
@@ -174,12 +175,26 @@ static void parse_cmds(int argc, char **argv, int runs)
 	}
 }
 
-/* Round r runs every command once, starting at command r mod K. */
+/* Round r runs every command once, in an order shuffled anew each round
+ * (Fisher-Yates, fixed seed): a start also pays for what the one before it
+ * left the kernel to finish (a network namespace's teardown runs after the
+ * process exits), and a fixed order would bill one command for it. */
 static void run_rounds(int runs, int warmup, int errfd, FILE *raw)
 {
+	unsigned seed = 1;
+	int order[MAXCMDS];
+
+	for (int k = 0; k < ncmds; k++)
+		order[k] = k;
 	for (int r = -warmup; r < runs; r++) {
+		for (int k = ncmds - 1; k > 0; k--) {
+			int j = rand_r(&seed) % (k + 1), t = order[k];
+
+			order[k] = order[j];
+			order[j] = t;
+		}
 		for (int k = 0; k < ncmds; k++) {
-			struct cmd *c = &cmds[((r % ncmds) + ncmds + k) % ncmds];
+			struct cmd *c = &cmds[order[k]];
 			long rss;
 			int status;
 			double t = run_once(c, errfd, &rss, &status);
