@@ -697,6 +697,7 @@ static int check_bridge_subnet(unsigned index)
  * the compiler still checks every call.
  */
 static struct {
+	void *lib;  /* kept open: the functions below live in it */
 	__typeof__(nft_ctx_new) *ctx_new;
 	__typeof__(nft_ctx_buffer_output) *buffer_output;
 	__typeof__(nft_ctx_buffer_error) *buffer_error;
@@ -726,8 +727,10 @@ static int load_nftables(char *why, size_t size)
 	    !nft.get_error_buffer || !nft.ctx_free || !nft.ctx_new) {
 		nft.ctx_new = NULL;
 		snprintf(why, size, "libnftables.so.1 lacks a function: %s", dlerror());
+		dlclose(lib);
 		return -1;
 	}
+	nft.lib = lib;
 	trace("net", "dlopen(\"libnftables.so.1\"): loaded");
 	return 0;
 }

@@ -105,19 +105,29 @@ static int set_gid_map(const char *value) { return parse_range(&gid_map, value);
 /*
  * libsubid is loaded only by a rootless run, the one that reads /etc/subuid:
  * it pulls in PAM, SELinux, audit and more, which would cost every start
- * 1.4 MB of memory and a millisecond. dlsym() finds the function; typeof
- * gives the pointer the header's own type, so the compiler checks the call.
+ * 1.4 MB of memory and a millisecond. dlsym() finds the function; the
+ * static assertion proves get_ranges_fn is the header's own type, so the
+ * compiler still checks the call.
  */
-static __typeof__(subid_get_uid_ranges) *load_subid(const char *function)
-{
-	void *lib = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL), *f;
+typedef int get_ranges_fn(const char *owner, struct subid_range **ranges);
+_Static_assert(__builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_uid_ranges)) &&
+	       __builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_gid_ranges)),
+	       "get_ranges_fn is the type <shadow/subid.h> declares");
 
-	if (lib == NULL || (f = dlsym(lib, function)) == NULL) {
+static void *libsubid;  /* kept open: the functions found in it are called later */
+
+static get_ranges_fn *load_subid(const char *function)
+{
+	void *f;
+
+	if (libsubid == NULL)
+		libsubid = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (libsubid == NULL || (f = dlsym(libsubid, function)) == NULL) {
 		fail("user", "cannot read /etc/subuid, /etc/subgid (%s): mapping your own id alone",
 		     dlerror());
 		return NULL;
 	}
-	return (__typeof__(subid_get_uid_ranges) *)f;
+	return (get_ranges_fn *)f;
 }
 
 /* The caller's subordinate ids from /etc/subuid or /etc/subgid, read by libsubid. */
@@ -125,7 +135,7 @@ static bool subordinate_range(const struct id_map *map, struct subid_range *out)
 {
 	struct passwd *pw = getpwuid(getuid());
 	struct subid_range *ranges = NULL;
-	__typeof__(subid_get_uid_ranges) *get_ranges;
+	get_ranges_fn *get_ranges;
 	int n;
 
 	if (pw == NULL)
