@@ -472,8 +472,10 @@ static int monitor(struct launch *l)
 {
 	int status;
 
-	if (prepare_init_side(l) < 0 || launch_container(&l->c) != 0)
+	if (prepare_init_side(l) < 0)
 		return EXIT_KIT_ERROR;
+	if ((status = launch_container(&l->c)) != 0)
+		return status;  /* 125, or 128+N: a stop signal came during setup */
 	if (!init_is_ready()) {
 		finish_container(&l->c);  /* reaps it, undoes every layer */
 		return EXIT_KIT_ERROR;
@@ -584,6 +586,8 @@ static int run_foreground(const char *id, const char *bundle, const char *pid_fi
 	struct launch l = { .created = -1, .foreground = true };
 	int status;
 
+	/* From here, ^C or kill undoes what is set up, this state dir included. */
+	catch_stop_signals();
 	if (prepare(&l, id, bundle, pid_file) < 0)
 		return release_launch(&l, EXIT_KIT_ERROR);
 	status = monitor(&l);

@@ -205,7 +205,7 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, S
  * remembered, and setup is undone instead of COMMAND being started.
  * SA_RESTART: a setup call it interrupts carries on rather than failing.
  */
-static void catch_stop_signals(void)
+void catch_stop_signals(void)
 {
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 

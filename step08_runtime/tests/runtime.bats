@@ -386,6 +386,39 @@ assert_gone() {
 	assert_nothing_left
 }
 
+# config.json is a FIFO, so run waits for it inside its own setup: the
+# signal lands after this program has begun and before any layer has. By
+# default it would die there; caught, setup runs, is undone, and COMMAND
+# never runs. The state directory made in between goes too.
+@test "runtime: SIGTERM to run while it reads config.json: COMMAND never runs, no state, exit 143" {
+	local fifo_bundle=$BATS_TEST_TMPDIR/fifo-bundle runner runner_status=0 i
+	set_args "$BUNDLE" echo must-not-run
+	mkdir "$fifo_bundle"
+	mkfifo "$fifo_bundle/config.json"
+	exec 8<>"$fifo_bundle/config.json"  # read-write: run's open does not wait for a writer
+	IDS+=(sig1)
+	# Not through rt(): $! must be this program, not a subshell.
+	"$CONTAINER" --root "$RT_ROOT" run --bundle "$fifo_bundle" sig1 </dev/null >"$(out_file sig1)" 2>&1 3>&- 8>&- &
+	runner=$!
+	for i in $(seq 100); do
+		[ -n "$(find "/proc/$runner/fd" -lname "$fifo_bundle/config.json" 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	[ -n "$(find "/proc/$runner/fd" -lname "$fifo_bundle/config.json" 2>/dev/null)" ] ||
+		{ exec 8>&-; fail "run did not open config.json: $(cat "$(out_file sig1)")"; }
+	kill -TERM "$runner"
+	sleep 0.2  # delivered while run waits in read()
+	cat "$BUNDLE/config.json" >&8
+	exec 8>&-
+	wait "$runner" || runner_status=$?
+	run cat "$(out_file sig1)"
+	assert_equal "$runner_status" 143
+	assert_output --partial "Terminated during setup"
+	refute_line must-not-run
+	assert_dir_not_exist "$RT_ROOT/sig1"
+	assert_nothing_left
+}
+
 @test "runtime: run --detach is create + start" {
 	set_args "$BUNDLE" sh -c 'echo ready; sleep 1000'
 	IDS+=(det1)
