@@ -232,12 +232,6 @@ static int find_key(const char *text, const char *key, unsigned long long *value
 	return -1;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* --- parsing the flags ---------------------------------------------------- */
 

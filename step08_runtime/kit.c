@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 bool verbose;
@@ -31,25 +32,34 @@ static void print_line(char *line)
 		return;  /* nowhere left to report it */
 }
 
-long sys(const char *layer, long result, const char *call_format, ...)
+/* One line for a kernel call: "[layer] call = result", or the error line. */
+static long report_call(const char *layer, long result, bool error, const char *call_format,
+			va_list ap)
 {
 	int saved_errno = errno;  /* the call's errno, before we print anything */
 	char line[LINE_MAX];
 	size_t n;
-	va_list ap;
 
-	if (!verbose && result != -1)
-		return result;
-	n = (size_t)snprintf(line, sizeof(line), result == -1 ? "container: [%s] " : "[%s] ", layer);
-	va_start(ap, call_format);
+	n = (size_t)snprintf(line, sizeof(line), error ? "container: [%s] " : "[%s] ", layer);
 	n += (size_t)vsnprintf(line + n, sizeof(line) - n, call_format, ap);
-	va_end(ap);
 	if (n < sizeof(line) && result == -1)
 		snprintf(line + n, sizeof(line) - n, ": %s", strerror(saved_errno));
 	else if (n < sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " = %ld", result);
 	print_line(line);
 	errno = saved_errno;
+	return result;
+}
+
+long sys(const char *layer, long result, const char *call_format, ...)
+{
+	va_list ap;
+
+	if (!verbose && result != -1)
+		return result;
+	va_start(ap, call_format);
+	report_call(layer, result, result == -1, call_format, ap);
+	va_end(ap);
 	return result;
 }
 
@@ -132,4 +142,55 @@ int make_dirs(const char *layer, const char *path, mode_t mode)
 			return 0;
 	}
 	return 0;
+}
+
+void warn(const char *layer, const char *format, ...)
+{
+	char line[LINE_MAX];
+	int n = snprintf(line, sizeof(line), "container: [%s] warning: ", layer);
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	va_end(ap);
+	print_line(line);
+}
+
+/* Reads a small file (a sysctl, a lock owner) into buf, NUL-terminated. */
+int read_file(const char *layer, const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+	int saved_errno;
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		saved_errno = errno;
+		close(fd);
+		errno = saved_errno;
+	}
+	if (sys(layer, n, "read(\"%s\")", path) < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+long sys_try(const char *layer, long result, const char *call_format, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return result;
+	va_start(ap, call_format);
+	report_call(layer, result, false, call_format, ap);
+	va_end(ap);
+	return result;
+}
+
+/* Waits a few milliseconds: polling the kernel for something it finishes on its own. */
+void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+	nanosleep(&ts, NULL);
 }

@@ -81,10 +81,6 @@ static struct {
 
 /* --- small helpers ---------------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 }, NULL);
-}
 
 /*
  * A process's identity is its PID and its start time: a PID alone may
