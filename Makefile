@@ -14,7 +14,7 @@
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
 #   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
-#   make diff STEP=03   what step 03 adds to step 02
+#   make diff STEP=03   what step 03 adds to step 02, its lesson first (FULL=1: support files too)
 #   make deps       install the Debian packages the kit needs
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
 
@@ -134,13 +134,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all test-tools
 	@scripts/demo.sh
 
-# What step STEP adds to the one before it: sources and docs, not tests or binaries.
+# What step STEP adds to the one before it, lesson first (scripts/diff.sh):
+# the LESSON files, the wiring, earlier layers adapted, then one line per
+# support file (FULL=1: their whole diff). Not the README, tests or binaries.
 diff:
-	@test -n "$(STEP)" || { echo "usage: make diff STEP=03" >&2; exit 2; }
-	@cur=$$(ls -d step$(STEP)_* 2>/dev/null); \
-	 prev=$$(ls -d step$$(printf %02d $$((10#$(STEP) - 1)))_* 2>/dev/null); \
-	 test -n "$$cur" -a -n "$$prev" || { echo "make diff: no step $(STEP) or step before it" >&2; exit 2; }; \
-	 diff -ruN -x container -x .build-flags -x tests $$prev $$cur; test $$? -le 1
+	@test -n "$(STEP)" || { echo "usage: make diff STEP=03 [FULL=1]" >&2; exit 2; }
+	@scripts/diff.sh $(STEP) $(if $(FULL),--full)
 
 # The newest step with a network layer knows how to undo it.
 reset-host:

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# diff.sh STEP [--full] - what step STEP adds to the step before it, lesson first:
+#   1. the lesson: the files LESSON names in the step's Makefile;
+#   2. the wiring: container.c, the headers, the Makefile;
+#   3. earlier layers' files the new layer had to adapt (their lesson diffs);
+#   4. the support files: one line each (name, lines, what it is for), or
+#      their whole diff with --full (make diff STEP=NN FULL=1).
+# Never the README, the tests or the binary. Step 01 has no step before it:
+# its whole lesson and wiring are shown, as new files.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+step=${1:?usage: diff.sh STEP [--full]}
+full=false
+[ "${2:-}" = --full ] && full=true
+case "$step" in
+[0-9] | [0-9][0-9]) nn=$(printf %02d "$((10#$step))") ;;
+*) echo "make diff: STEP must be a step number, such as 03" >&2; exit 2 ;;
+esac
+cur=$(cd "$top" && ls -d step"$nn"_* 2>/dev/null | head -n1 || true)
+[ -n "$cur" ] || { echo "make diff: no step $nn" >&2; exit 2; }
+prev=$(cd "$top" && ls -d step"$(printf %02d $((10#$nn - 1)))"_* 2>/dev/null | head -n1 || true)
+cd "$top"
+
+# make_var DIR NAME: a variable of DIR's Makefile, as make sees it.
+make_var() { make --no-print-directory -s -C "$1" -f Makefile -f - print-var <<<"print-var: ; @echo \$($2)"; }
+
+lesson=$(make_var "$cur" LESSON)
+earlier=''  # the lessons of the steps before: earlier layers
+for dir in step[0-9][0-9]_*; do
+	[ "$dir" \< "$cur" ] && earlier+=" $(make_var "$dir" LESSON)"
+done
+[ -n "$lesson" ] || { echo "make diff: $cur/Makefile names no LESSON" >&2; exit 2; }
+
+# show FILE: its diff from the step before (a new file: all of it).
+show() {
+	local old=/dev/null
+	[ -n "$prev" ] && [ -e "$prev/$1" ] && old=$prev/$1
+	diff -uN --label "${prev:-(none)}/$1" --label "$cur/$1" "$old" "$cur/$1" || true
+}
+changed() { [ -z "$prev" ] || ! cmp -s "$prev/$1" "$cur/$1" 2>/dev/null; }
+# purpose FILE: the first line of its opening comment, after "name - ".
+purpose() {
+	sed -n '1,3{s/^\/\*//;s/^ \*//;s/^#//;/[a-z]/{p;q}}' "$1" | sed 's/^ *[A-Za-z0-9_.]* - //;s/^ *//'
+}
+heading() { printf '\n######## %s\n\n' "$*"; }
+
+heading "1. the lesson of $cur: $lesson"
+for f in $lesson; do show "$f"; done
+
+heading "2. the wiring: container.c, headers, Makefile"
+for f in container.c $(cd "$cur" && ls ./*.h | sed 's|^\./||') Makefile; do
+	changed "$f" && show "$f"
+done
+
+adapted=()
+for f in $earlier; do
+	[ -n "$prev" ] && [ -e "$prev/$f" ] && changed "$f" && adapted+=("$f")
+done
+if [ "${#adapted[@]}" -gt 0 ]; then
+	heading "3. earlier layers, adapted to the new one: ${adapted[*]}"
+	for f in "${adapted[@]}"; do show "$f"; done
+fi
+
+heading "4. support files (hardening, compatibility, parsing)$($full || echo ": make diff STEP=$nn FULL=1 shows them")"
+for f in $(cd "$cur" && ls ./*.c | sed 's|^\./||'); do
+	case " $lesson $earlier container.c " in *" $f "*) continue ;; esac
+	changed "$f" || continue
+	if $full; then
+		show "$f"
+	else
+		new=new
+		[ -n "$prev" ] && [ -e "$prev/$f" ] && new=changed
+		printf '%-14s %4d lines, %-7s %s\n' "$f" "$(wc -l <"$cur/$f")" "$new" "$(purpose "$cur/$f")"
+	fi
+done
