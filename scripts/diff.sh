@@ -41,7 +41,9 @@ show() {
 changed() { [ -z "$prev" ] || ! cmp -s "$prev/$1" "$cur/$1" 2>/dev/null; }
 # purpose FILE: the first line of its opening comment, after "name - ".
 purpose() {
-	sed -n '1,3{s/^\/\*//;s/^ \*//;s/^#//;/[a-z]/{p;q}}' "$1" | sed 's/^ *[A-Za-z0-9_.]* - //;s/^ *//'
+	awk 'NR == 1 { sub(/^\/\* */, "") } { sub(/^ \* ?/, "") }
+	     /^$/ || /^\*\// { exit } { text = text (text ? " " : "") $0 }
+	     END { sub(/^[A-Za-z0-9_.]+ - /, "", text); sub(/\. .*/, ".", text); print text }' "$1"
 }
 heading() { printf '\n######## %s\n\n' "$*"; }
 
