@@ -41,7 +41,7 @@ show() {
 changed() { [ -z "$prev" ] || ! cmp -s "$prev/$1" "$cur/$1" 2>/dev/null; }
 # purpose FILE: the first line of its opening comment, after "name - ".
 purpose() {
-	awk 'NR == 1 { sub(/^\/\* */, "") } { sub(/^ \* ?/, "") }
+	awk 'NR == 1 { sub(/^\/\* */, ""); if ($0 == "") next } { sub(/^ \* ?/, "") }
 	     /^$/ || /^\*\// { exit } { text = text (text ? " " : "") $0 }
 	     END { sub(/^[A-Za-z0-9_.]+ - /, "", text); sub(/\. .*/, ".", text); print text }' "$1"
 }
