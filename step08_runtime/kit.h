@@ -9,8 +9,18 @@
  *   child:   (waits for the parent)  ->  in_child  ->  execvp(COMMAND)
  *   parent:  waitpid  ->  cleanup (also on every error path)
  *
- * Adding a layer is: one new file, one line in the table in container.c,
- * one extern below, one word in the Makefile.
+ * A layer is a lesson file named after it (net.c): its struct layer, its
+ * phases and the chapter's system calls in the order the kernel sees them,
+ * at most 250 lines; the Makefile's LESSON names it. What a learner need not
+ * read first (hardening, compatibility, parsing) is in support files named
+ * by their concern (netlink.c, ipam.c, ...), which the lesson calls through
+ * a private header named after the layer (net.h).
+ *
+ * Adding a layer is: its files, one line in the table in container.c, one
+ * extern below, its words in the Makefile. Layers talk to each other only
+ * through struct container and the functions declared below, each marked
+ * with the layer that offers it; everything else of a layer is static or
+ * in its private header.
  *
  * Man pages: clone(2), namespaces(7), getopt_long(3).
  */
