@@ -48,7 +48,9 @@ int check_apparmor(void)
  */
 int apply_apparmor(void)
 {
-	static const char *const attr[] = { "/proc/self/attr/apparmor/exec", "/proc/self/attr/exec" };
+	static const char *const attr[] = {
+		"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec",
+	};
 	char text[300];
 	ssize_t written = -1;
 

@@ -168,11 +168,12 @@ int protect_paths(void)
 	struct stat st;
 
 	for (size_t i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++) {
-		int r = present(read_only[i], &st);
+		const char *path = read_only[i];
+		int r = present(path, &st);
 		if (r < 0)
 			return -1;
-		if (r > 0 && (mount_traced(read_only[i], read_only[i], NULL, MS_BIND | MS_REC, NULL) < 0 ||
-			      remount(read_only[i], MS_RDONLY) < 0))
+		if (r > 0 && (mount_traced(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+			      remount(path, MS_RDONLY) < 0))
 			return -1;
 	}
 	return 0;

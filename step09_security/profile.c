@@ -109,8 +109,8 @@ static int parse_action(const struct profile *p, const char *where, json_t *acti
 			*out = actions[i].action;
 			return 0;
 		}
-	return profile_error(p, where, "unknown action \"%s\" (the kit knows SCMP_ACT_ALLOW, _ERRNO, _KILL, "
-		   "_KILL_PROCESS, _KILL_THREAD, _TRAP, _LOG)", name);
+	return profile_error(p, where, "unknown action \"%s\" (the kit knows SCMP_ACT_ALLOW, "
+			     "_ERRNO, _KILL, _KILL_PROCESS, _KILL_THREAD, _TRAP, _LOG)", name);
 }
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token for "x86_64". */
@@ -141,7 +141,8 @@ static int add_arch(struct profile *p, const char *where, json_t *value)
 	rc = seccomp_arch_add(p->ctx, arch);
 	if (rc == -EEXIST)  /* the native one is always there */
 		return 0;
-	return sys("security", neg_errno(rc), "seccomp_arch_add(%s)", json_string_value(value)) < 0 ? -1 : 0;
+	return sys("security", neg_errno(rc), "seccomp_arch_add(%s)", json_string_value(value))
+	       < 0 ? -1 : 0;
 }
 
 /* "architectures": a list; "archMap" (Docker's): the subarchitectures of the native one. */
@@ -204,8 +205,8 @@ static int parse_arg(const struct profile *p, const char *where, json_t *arg,
 			cmp->op = ops[i].op;
 			return 0;
 		}
-	return profile_error(p, where, "unknown op \"%s\" (SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE, _MASKED_EQ)",
-		   op ? op : "(missing)");
+	return profile_error(p, where, "unknown op \"%s\" (SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE, "
+			     "_MASKED_EQ)", op ? op : "(missing)");
 }
 
 /* Returns the number of comparisons, or -1; *split when one index is compared twice. */
@@ -275,7 +276,8 @@ static int granted_count(const struct profile *p, const char *where, json_t *cap
 		/* Letters and '_' only: cap_from_name also takes "40", and stops at ',' or ' '. */
 		if (name == NULL || lower[strspn(lower, "abcdefghijklmnopqrstuvwxyz_")] != '\0' ||
 		    cap_from_name(lower, &cap) < 0 || cap >= 64)
-			return profile_error(p, where, "unknown capability %s", name ? name : "(not a string)");
+			return profile_error(p, where, "unknown capability %s",
+					     name ? name : "(not a string)");
 		count += (p->caps >> cap) & 1;
 	}
 	return count;

@@ -80,8 +80,8 @@ int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 	int rc = seccomp_rule_add_array(ctx, action, nr, count, cmp);
 
 	if (rc < 0)
-		return (int)sys("security", neg_errno(rc), "seccomp_rule_add(%s, %u argument checks)",
-				name, count);
+		return (int)sys("security", neg_errno(rc),
+				"seccomp_rule_add(%s, %u argument checks)", name, count);
 	return 0;
 }
 
