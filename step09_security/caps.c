@@ -1,6 +1,6 @@
 /*
- * caps.c - capability names and sets: --cap-add and --cap-drop, and the set
- * the container is granted, decided by the parent with Docker's rules.
+ * caps.c - capability names and sets: --cap-add, --cap-drop, and the set
+ * the container is granted. The parent decides it with Docker's rules.
  *
  * Chapter: 6.1 Capabilities.
  * Man pages: capabilities(7), cap_from_name(3), cap_to_name(3),

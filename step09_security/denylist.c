@@ -1,9 +1,9 @@
 /*
- * denylist.c - the default seccomp profile: the system calls it refuses,
- * each with the reason and the capabilities that lift it, as in Docker's
- * default profile; the rules for calls refused only for some arguments;
- * and the 32-bit ABIs a 64-bit kernel also runs, which the filter must
- * cover. seccomp.c turns the table into the filter.
+ * denylist.c - the default seccomp profile: which system calls it refuses,
+ * and why. Each entry has its reason and the capabilities that lift it, as
+ * in Docker's default profile; below the table, the rules for calls refused
+ * only for some arguments, and the 32-bit ABIs a 64-bit kernel also runs,
+ * which the filter must cover. seccomp.c turns the table into the filter.
  *
  * The default is a deny-list (everything is allowed but the table) where
  * Docker's is an allow-list (everything is refused but ~350 calls). A

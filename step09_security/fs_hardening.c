@@ -1,8 +1,8 @@
 /*
- * fs_hardening.c - the filesystem COMMAND may write and read: --read-only
- * and --tmpfs, runc's masked and read-only /proc and /sys paths, and nodev
- * on every writable mount. Done in the child after the mount layer's
- * pivot_root, while it still holds CAP_SYS_ADMIN: every path resolves
+ * fs_hardening.c - what of the filesystem COMMAND may write and read:
+ * --read-only, --tmpfs, runc's masked and read-only /proc and /sys paths,
+ * and nodev on every writable mount. Done in the child after the mount
+ * layer's pivot_root, while it still holds CAP_SYS_ADMIN: every path resolves
  * inside the new root, so a symlink in the image cannot point a mount at
  * the host's tree, which is already detached.
  *

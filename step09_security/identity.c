@@ -1,7 +1,7 @@
 /*
- * identity.c - who COMMAND runs as: --user UID[:GID] and --group-add GID,
- * the image's /etc/passwd for a user given without a group, exactly the
- * asked supplementary groups, and what a uid change undoes or reveals.
+ * identity.c - who COMMAND runs as: --user UID[:GID] and --group-add GID.
+ * The image's /etc/passwd for a user given without a group, exactly the
+ * asked supplementary groups, and what a uid change undoes or reveals;
  * security.c's switch_user() makes the calls that change the user.
  *
  * Chapter: 6.1 Capabilities (root or not), exercise 4 "Hardened Container".

@@ -1,10 +1,10 @@
 /*
- * profile.c - a seccomp profile file, --security-opt seccomp=FILE: Docker's
- * / OCI's JSON (defaultAction, architectures, archMap, syscalls with names,
- * action, errnoRet, args, includes and excludes), checked key by key and
- * turned into libseccomp rules. Every problem is reported with its place in
- * the file by profile_error(); a profile that would not let COMMAND start
- * (no execve) is refused before the container exists.
+ * profile.c - --security-opt seccomp=FILE: a profile in Docker's / OCI's
+ * JSON, checked key by key and turned into libseccomp rules. It knows
+ * defaultAction, architectures, archMap, and syscalls with names, action,
+ * errnoRet, args, includes and excludes. Every problem is reported with its
+ * place in the file by profile_error(); a profile that would not let
+ * COMMAND start (no execve) is refused before the container exists.
  *
  * Chapter: 6.2 Seccomp (the JSON format).
  * Man pages: seccomp_rule_add(3), seccomp_syscall_resolve_name(3),

@@ -1,7 +1,7 @@
 /*
- * security_opt.c - --security-opt, Docker's switch for three of the layer's
- * fences: seccomp=FILE|unconfined (seccomp.c), no-new-privileges[=BOOL]
- * and apparmor=PROFILE (apparmor.c).
+ * security_opt.c - --security-opt, Docker's switch for three fences.
+ * seccomp=FILE|unconfined goes to seccomp.c, apparmor=PROFILE to
+ * apparmor.c; no-new-privileges[=BOOL] is security.c's set_no_new_privs().
  *
  * Chapter: 6.2 Seccomp, 6.3 AppArmor/SELinux.
  * Man pages: prctl(2) (PR_SET_NO_NEW_PRIVS), seccomp(2), apparmor(7).
