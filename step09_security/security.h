@@ -1,0 +1,79 @@
+/*
+ * security.h - what the security layer's files share: the layer's state
+ * (options, then the capabilities the parent decided) and the support
+ * functions security.c calls. Included only by the security layer's files;
+ * seccomp.c is reached through kit.h's filter_*() functions.
+ */
+#ifndef SECURITY_H
+#define SECURITY_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BIT(cap) (UINT64_C(1) << (cap))
+#define MAX_GROUPS 32
+#define MAX_TMPFS 16
+
+struct tmpfs_mount {
+	char path[PATH_MAX];
+	unsigned long flags;
+	char data[256];
+};
+
+struct security_state {
+	/* What the options asked for. */
+	uint64_t caps_added, caps_dropped;   /* --cap-add, --cap-drop */
+	bool add_all, drop_all;              /* ... ALL */
+	bool user_given, group_given;        /* --user UID[:GID] */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MAX_GROUPS];            /* --group-add */
+	int group_count;
+	bool no_new_privs;                   /* --security-opt no-new-privileges */
+	const char *apparmor_profile;        /* --security-opt apparmor=PROFILE */
+	bool read_only_root;                 /* --read-only */
+	struct tmpfs_mount tmpfs[MAX_TMPFS]; /* --tmpfs */
+	int tmpfs_count;
+	/* What the container gets, decided by the parent before clone. */
+	uint64_t granted;
+};
+#define SECURITY_STATE_INIT { .no_new_privs = true }
+
+extern struct security_state security;  /* security.c */
+
+/* caps.c: capability names and sets. */
+int set_cap_add(const char *value);
+int set_cap_drop(const char *value);
+int decide_capabilities(void);          /* fills security.granted */
+const char *caps_text(uint64_t set);    /* "cap_chown,cap_kill" */
+
+/* identity.c: who COMMAND runs as. */
+int set_user(const char *value);
+int set_group_add(const char *value);
+int set_groups(void);
+gid_t default_gid(uid_t uid);
+int rearm_parent_death_signal(void);
+int check_root_searchable(void);
+
+/* security_opt.c: --security-opt. */
+int set_security_opt(const char *value);
+
+/* fs_hardening.c: the filesystem COMMAND may write and read. */
+int set_read_only(const char *value);
+int set_tmpfs(const char *value);
+int mount_tmpfs_list(void);
+int mask_paths(void);
+int protect_paths(void);
+int lock_root(void);
+
+/* apparmor.c */
+int check_apparmor(void);
+int apply_apparmor(void);
+
+/* leaks.c: what of the host must not reach COMMAND. */
+int close_host_fds(void);
+int enter_working_directory(void);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * security_opt.c - --security-opt, Docker's switch for three fences.
+ * seccomp=FILE|unconfined goes to seccomp.c, apparmor=PROFILE to
+ * apparmor.c; no-new-privileges[=BOOL] is security.c's set_no_new_privs().
+ *
+ * Chapter: 6.2 Seccomp, 6.3 AppArmor/SELinux.
+ * Man pages: prctl(2) (PR_SET_NO_NEW_PRIVS), seccomp(2), apparmor(7).
+ */
+#include "kit.h"
+#include "security.h"
+
+#include <string.h>
+
+static int set_no_new_privileges(const char *value)
+{
+	if (value == NULL || strcmp(value, "true") == 0)
+		security.no_new_privs = true;
+	else if (strcmp(value, "false") == 0)
+		security.no_new_privs = false;
+	else
+		return fail("security", "--security-opt no-new-privileges=%s: expected true or false",
+			    value);
+	return 0;
+}
+
+int set_security_opt(const char *value)
+{
+	const char *equals = strchr(value, '=');
+	size_t key = equals ? (size_t)(equals - value) : strlen(value);
+	const char *arg = equals ? equals + 1 : NULL;
+
+	if (key == 17 && strncmp(value, "no-new-privileges", key) == 0)
+		return set_no_new_privileges(arg);
+	if (arg && arg[0] && key == 7 && strncmp(value, "seccomp", key) == 0)
+		return filter_option(arg);
+	if (arg && arg[0] && key == 8 && strncmp(value, "apparmor", key) == 0) {
+		security.apparmor_profile = arg;
+		return 0;
+	}
+	return fail("security", "--security-opt %s: unknown option; the kit knows seccomp=FILE|"
+		    "unconfined, no-new-privileges[=true|false], apparmor=PROFILE", value);
+}
