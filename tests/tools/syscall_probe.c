@@ -10,7 +10,8 @@
  * it is the seccomp filter that said EPERM.
  *
  * Each call runs in a child process of its own: a call that succeeds
- * (unshare, personality) must not change what the next one sees.
+ * (unshare, personality) must not change what the next one sees. A child
+ * killed by a signal is reported as "NAME: SIGNAME" (SIGSEGV, SIGSYS).
  *
  * Usage: syscall_probe NAME...   (syscall_probe --list: the names it knows)
  */
@@ -183,6 +184,24 @@ static const struct { const char *name; long (*call)(void); } probes[] = {
 };
 #define NPROBES (sizeof(probes) / sizeof(probes[0]))
 
+/*
+ * A probe killed by a signal prints nothing itself: say which, so a test can
+ * tell a fault from a filter. On a kernel without the 32-bit ABI
+ * (ia32_emulation off), int 0x80 faults (SIGSEGV) before any system call or
+ * seccomp filter sees it; a filter that kills shows SIGSYS.
+ */
+static void report_signal(const char *name)
+{
+	int status;
+	const char *abbrev;
+
+	if (wait(&status) <= 0 || !WIFSIGNALED(status))
+		return;
+	abbrev = sigabbrev_np(WTERMSIG(status));  /* "SEGV" */
+	printf("%s: SIG%s\n", name, abbrev ? abbrev : "?");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -212,7 +231,7 @@ int main(int argc, char **argv)
 			fflush(stdout);
 			_exit(0);
 		}
-		wait(NULL);
+		report_signal(argv[i]);
 	}
 	return 0;
 }
