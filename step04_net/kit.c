@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool verbose;
@@ -86,6 +87,39 @@ void trace(const char *layer, const char *format, ...)
 	vsnprintf(line + n, sizeof(line) - n, format, ap);
 	va_end(ap);
 	print_line(line);
+}
+
+/* Writes text to a kernel file such as /proc/PID/uid_map, in one write(2). */
+int write_file(const char *layer, const char *path, const char *text)
+{
+	int line = (int)strcspn(text, "\n");  /* the trace shows the first line */
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t written = -1;
+	int saved_errno;
+
+	if (fd >= 0) {
+		written = write(fd, text, strlen(text));
+		saved_errno = errno;
+		close(fd);
+		errno = saved_errno;
+	}
+	return sys(layer, written < 0 ? -1 : 0, "write(\"%s\", \"%.*s%s\")", path, line, text,
+		   text[line] && text[line + 1] ? "\\n..." : "") < 0 ? -1 : 0;
+}
+
+/* mkdir -p: creates path and any missing parent, each with mode. */
+int make_dirs(const char *layer, const char *path, mode_t mode)
+{
+	char partial[4096];
+
+	for (const char *p = path; (p = strchr(p + 1, '/')) != NULL || (p = path + strlen(path)); ) {
+		snprintf(partial, sizeof(partial), "%.*s", (int)(p - path), path);
+		if (mkdir(partial, mode) < 0 && errno != EEXIST)
+			return sys(layer, -1, "mkdir(\"%s\")", partial);
+		if (*p == '\0')
+			return 0;
+	}
+	return 0;
 }
 
 /* Reads a small file (a sysctl, a lock owner) into buf, NUL-terminated. */

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 bool verbose;
@@ -104,6 +105,21 @@ int write_file(const char *layer, const char *path, const char *text)
 	}
 	return sys(layer, written < 0 ? -1 : 0, "write(\"%s\", \"%.*s%s\")", path, line, text,
 		   text[line] && text[line + 1] ? "\\n..." : "") < 0 ? -1 : 0;
+}
+
+/* mkdir -p: creates path and any missing parent, each with mode. */
+int make_dirs(const char *layer, const char *path, mode_t mode)
+{
+	char partial[4096];
+
+	for (const char *p = path; (p = strchr(p + 1, '/')) != NULL || (p = path + strlen(path)); ) {
+		snprintf(partial, sizeof(partial), "%.*s", (int)(p - path), path);
+		if (mkdir(partial, mode) < 0 && errno != EEXIST)
+			return sys(layer, -1, "mkdir(\"%s\")", partial);
+		if (*p == '\0')
+			return 0;
+	}
+	return 0;
 }
 
 void warn(const char *layer, const char *format, ...)

@@ -49,8 +49,10 @@ struct layer_option {
 	const char *name;      /* long name, without the leading "--" */
 	const char *argname;   /* shown in --help; NULL for an option without value */
 	const char *help;
-	int (*set)(const char *value);  /* 0, or -1 after reporting the error */
+	int (*set)(const char *value);  /* 0, or -1 after reporting the error, or
+	                                   OPTION_DONE: it was the whole run, exit 0 */
 };
+#define OPTION_DONE 1  /* --reset-host: acts at once, like --help; no container */
 
 struct layer {
 	const char *name;                     /* prefix of its messages: [uts] */
@@ -85,6 +87,7 @@ long sys(const char *layer, long result, const char *call_format, ...)
 	__attribute__((format(printf, 3, 4)));
 int fail(const char *layer, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
+int make_dirs(const char *layer, const char *path, mode_t mode);
 int write_file(const char *layer, const char *path, const char *text);
 void trace(const char *layer, const char *format, ...)  /* only with -v */
 	__attribute__((format(printf, 2, 3)));

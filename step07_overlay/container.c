@@ -97,8 +97,12 @@ static int parse_options(int argc, char **argv)
 		if (opt == 'v') {
 			verbose = true;
 		} else if (opt == 0) {
-			if (option_at(index - 2)->set(optarg) < 0)
+			int ret = option_at(index - 2)->set(optarg);
+
+			if (ret < 0)
 				return -1;
+			if (ret == OPTION_DONE)
+				exit(0);  /* like --help: that option was the whole run */
 		} else {
 			/* ':' means a known option without its value, '?' an unknown one. */
 			return fail("container", "option %s: %s (see --help)", argv[optind - 1],

@@ -49,8 +49,10 @@ struct layer_option {
 	const char *name;      /* long name, without the leading "--" */
 	const char *argname;   /* shown in --help; NULL for an option without value */
 	const char *help;
-	int (*set)(const char *value);  /* 0, or -1 after reporting the error */
+	int (*set)(const char *value);  /* 0, or -1 after reporting the error, or
+	                                   OPTION_DONE: it was the whole run, exit 0 */
 };
+#define OPTION_DONE 1  /* --reset-host: acts at once, like --help; no container */
 
 struct layer {
 	const char *name;                     /* prefix of its messages: [uts] */

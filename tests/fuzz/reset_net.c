@@ -4,17 +4,11 @@
 
 void reset_net(void)
 {
-	mode = NET_DEFAULT;
-	subnet = (struct cidr){ 0 };
-	subnet_given = false;
-	ip_arg = NULL;
-	wanted = (struct cidr){ 0 };
+	net = (struct net_state)NET_STATE_INIT;
 }
 
 /* What prepare_network checks before it creates anything: the subnet, --ip in it. */
 int check_net_options(void)
 {
-	if (resolve_subnet() < 0)
-		return -1;
-	return ip_arg ? check_wanted_address() : 0;
+	return check_addresses();
 }
