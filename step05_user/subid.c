@@ -30,12 +30,13 @@ _Static_assert(__builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_
 	       __builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_gid_ranges)),
 	       "get_ranges_fn is the type <shadow/subid.h> declares");
 
-/* Never closed: the function found is called later. A second dlopen() finds it loaded. */
 static get_ranges_fn *load_subid(const char *function)
 {
-	void *libsubid = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+	static void *libsubid;  /* kept open: the functions found in it are called later */
 	void *f;
 
+	if (libsubid == NULL)
+		libsubid = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (libsubid == NULL || (f = dlsym(libsubid, function)) == NULL) {
 		fail("user", "cannot read /etc/subuid, /etc/subgid (%s): mapping your own id alone",
 		     dlerror());
