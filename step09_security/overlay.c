@@ -17,7 +17,7 @@
  *
  * Chapter: 4.1 "OverlayFS Concept", 4.2 "Using OverlayFS", 4.3 "Docker Image
  *          Layers", 5.2 (step 2, mount OverlayFS).
- * Man pages / docs: mount(2), statfs(2), nftw(3), kernel
+ * Man pages / docs: mount(2), chown(2), user_namespaces(7), kernel
  *          Documentation/filesystems/overlayfs.rst.
  */
 #include "overlay.h"
