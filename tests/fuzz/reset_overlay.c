@@ -4,6 +4,5 @@
 
 void reset_overlay(void)
 {
-	layer_count = 0;
-	kept_upper[0] = '\0';
+	overlay = (struct overlay_state)OVERLAY_STATE_INIT;
 }

@@ -4,6 +4,5 @@
 
 void reset_user(void)
 {
-	uid_map.count = 0;
-	gid_map.count = 0;
+	user = (struct user_state)USER_STATE_INIT;
 }
