@@ -9,10 +9,12 @@
  *
  * Before clone() it hands the init what the init needs to wait for `start`
  * (the struct below, copied by clone): exec.fifo, opened O_PATH while the
- * host's filesystem is in sight, and a pipe to say "ready" on.
+ * host's filesystem is in sight, and a pipe to say "ready" on. runtime.c's
+ * lesson calls the init's side of it (tell_monitor_ready()) and `start`'s
+ * wait for the init's byte (await_init()).
  *
  * Chapter: 5.1 "Runtime Layers" (containerd's shim and runc).
- * Man pages: fork(2), setsid(2), pipe(2), open(2) (O_PATH), proc(5)
+ * Man pages: fork(2), setsid(2), pipe(2), open(2) (O_PATH), poll(2), proc(5)
  *            (/proc/PID/ns), wait(2).
  */
 #include "kit.h"
@@ -124,6 +126,8 @@ int tell_monitor_ready(void)
 	close(to_init.ready[1]);
 	return to_init.fifo;
 }
+
+/* --- `start`'s side: the other end of exec.fifo ------------------------------ */
 
 /*
  * `start`, on exec.fifo opened for reading: waits for the byte the init
