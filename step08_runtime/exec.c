@@ -3,11 +3,10 @@
  * container, as `nsenter -t PID --all` (chapter 2.3) makes one. Nothing is
  * created: the process JOINS what the init is in, by the files of /proc/PID.
  * It opens them all first, while /proc is still the host's; then setns()
- * into each namespace, user first; fchdir() to the init's root and
- * chroot("."); fork(), as setns(pid) applies to children only. The child
- * joins the init's cgroups and cgroup namespace, becomes container root and
- * execs COMMAND (exec_join.c: cgroups, environ, signals); we pass on its
- * exit code, as docker exec.
+ * into each namespace, user first; fchdir() to the init's root, chroot(".");
+ * fork(), as setns(pid) applies to children only. The child joins the init's
+ * cgroups and cgroup namespace, becomes container root and execs COMMAND
+ * (exec_join.c: cgroups, environ, signals); we pass on its exit code.
  *
  * Chapter: 2.3 "Entering Namespaces with nsenter", 5.1 (the runtime's, not the kernel's).
  * Man pages: setns(2), nsenter(1), namespaces(7) (/proc/PID/ns), proc(5)

@@ -198,9 +198,10 @@ static const struct command {
 	int operands;  /* IDs after the options; more: kill's SIGNAL, exec's COMMAND */
 	bool more;
 } commands[] = {
-	{ "spec", write_spec, 0, false }, { "create", create, 1, false }, { "start", start, 1, false },
-	{ "run", run, 1, false }, { "state", print_state, 1, false }, { "list", list_containers, 0, false },
-	{ "kill", kill_container, 1, true }, { "delete", delete, 1, false }, { "exec", exec_command, 1, true },
+	{ "spec", write_spec, 0, false }, { "create", create, 1, false },
+	{ "start", start, 1, false }, { "run", run, 1, false }, { "state", print_state, 1, false },
+	{ "list", list_containers, 0, false }, { "kill", kill_container, 1, true },
+	{ "delete", delete, 1, false }, { "exec", exec_command, 1, true },
 };
 
 const struct command *find_command(const char *name)
@@ -219,7 +220,7 @@ int runtime_main(int argc, char **argv)
 	const struct command *command = i < argc ? find_command(argv[i]) : NULL;
 	struct options o;
 
-	/* Only stdin, stdout and stderr: the monitor would hold any other for the container's life. */
+	/* Only stdin, stdout, stderr: the monitor would hold any other for the container's life. */
 	close_range(3, ~0U, 0);
 	signal(SIGPIPE, SIG_IGN);  /* a reader gone is an error to report, not death */
 	if (command == NULL)

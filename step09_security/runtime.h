@@ -113,7 +113,7 @@ const struct command *find_command(const char *name);  /* runtime.c */
 int skip_global_options(int argc, char **argv, const char **root);  /* COMMAND's index */
 int parse_global_options(int argc, char **argv, const char **root);  /* also sets -v */
 int unknown_command(const char *name);  /* 125 */
-int parse_command_options(int argc, char **argv, int operands, bool more, struct options *o);
+int parse_command_options(int argc, char **argv, int count, bool more, struct options *o);
 int usage(void);
 int signal_operand(const struct options *o);  /* kill's SIGNAL */
 int write_spec(const struct options *o);

@@ -1,9 +1,10 @@
 /*
  * runtime_cli.c - the runtime's command line, as runc's: global options
- * (--root, -v) before COMMAND, COMMAND's own options and operands, --help,
- * kill's SIGNAL; and the commands that are not the lifecycle itself: spec
- * (a config.json for the kit's rootfs) and exec's checks before it joins
- * the container (exec.c).
+ * (--root, -v) before COMMAND, which tell it from container.c's flag form
+ * (is_runtime_command), COMMAND's own options and operands, --help, kill's
+ * SIGNAL; and the commands that are not the lifecycle itself: spec (a
+ * config.json for the kit's rootfs) and exec's checks before it joins the
+ * container (exec.c).
  *
  * Chapter: 5.3 "Using runc" (runc spec, the same commands).
  * Spec: https://github.com/opencontainers/runtime-tools/blob/master/docs/command-line-interface.md
