@@ -2,12 +2,13 @@
  * exec_join.c - what `container exec` does besides setns(2) (exec.c): it
  * joins the container's cgroups (one cgroup.procs per hierarchy: one on
  * v2, one per controller on v1, found by /proc/PID/cgroup and mountinfo),
- * takes the init's environment (/proc/PID/environ), and passes the signals
+ * takes the init's environment (/proc/PID/environ), becomes container root
+ * with the init's limits (step09's security layer), and passes the signals
  * it gets on to COMMAND, as docker exec does.
  *
  * Chapter: 2.3 "Entering Namespaces with nsenter", 3.2 (cgroup.procs).
  * Man pages: cgroups(7), proc(5) (/proc/PID/cgroup, mountinfo, environ),
- *            sigaction(2), fork(2).
+ *            setresuid(2), setgroups(2), sigaction(2), fork(2).
  */
 #include "kit.h"
 #include "runtime.h"
