@@ -1,17 +1,25 @@
 /*
- * runtime.h - what runtime.c (the OCI lifecycle), config.c (config.json onto
- * the layers' options) and exec.c (nsenter) share. container.c does not
- * include it.
+ * runtime.h - the runtime's private header: what its files share. The
+ * lesson: runtime.c (the OCI lifecycle) and exec.c (nsenter). Support:
+ * state.c (the state directory), monitor.c (the container's parent),
+ * runtime_cli.c (options, operands, spec, list, exec's checks),
+ * exec_join.c (exec's cgroups, environment and signals), config.c
+ * (config.json onto the layers' options). container.c does not include it.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
 
+#include "kit.h"  /* struct container */
+
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"
+#define DEFAULT_ROOT "/run/container-kit/runtime"  /* runc's is /run/runc */
+#define WAIT_MS 30000          /* for the monitor's cleanup, for the init at start */
 
 /* One namespace type, by its three names: config.json's, /proc/PID/ns's, the layer's. */
 struct namespace_type {
@@ -38,6 +46,95 @@ struct oci_config {
 int load_config(const char *bundle, struct oci_config *config);  /* config.c */
 void free_config(struct oci_config *config);
 int write_default_config(const char *file, const char *rootfs);
-int exec_in_container(pid_t pid, char **argv);  /* exec.c: the exit code */
+
+/* One container's state directory ROOT/ID, as a short command finds it (state.c). */
+struct state {
+	const char *id;
+	char dir[PATH_MAX];
+	json_t *json;                       /* state.json; NULL: not written yet */
+	const char *recorded;               /* its status: creating, created, stopped */
+	pid_t pid, monitor;
+	unsigned long long pid_start, monitor_start;
+};
+
+int set_state_root(const char *root);   /* --root, or the default; absolute */
+const char *state_root(void);
+int check_id(const char *id);
+unsigned long long start_time(pid_t pid);  /* /proc/PID/stat's field 22; 0: gone */
+bool alive(pid_t pid, unsigned long long started);
+int state_file(const char *dir, const char *name, char *out);  /* dir/name, PATH_MAX */
+int open_state(const char *id, struct state *st);  /* -1: it does not exist */
+int close_state(struct state *st, int ret);        /* returns ret */
+const char *status_of(const struct state *st);     /* recorded, corrected by what is true */
+int open_state_in(const char *id, struct state *st, const char *allowed, const char *why);
+int refuse_status(struct state *st, const char *status, const char *why);  /* -1 */
+int make_state_dir(const char *id, char *dir);     /* ROOT/ID and its exec.fifo */
+json_t *new_state(const char *id, const struct oci_config *config);  /* "creating" */
+int save_state(const char *dir, json_t *json);
+int remove_state_dir(const char *dir);
+json_t *oci_state(const struct state *st);
+void put_json(json_t *json);
+int write_pid_file(const char *file, pid_t pid);
+void wait_for_cleanup(const struct state *st);
+
+/* One `create` or `run`: what the monitor keeps for the container's life (monitor.c). */
+struct launch {
+	const char *id;
+	struct oci_config config;
+	struct container c;
+	char dir[PATH_MAX];
+	json_t *record;      /* state.json, as the monitor keeps it up to date */
+	int created;         /* the pipe to create's CLI, or -1 (run in the foreground) */
+	bool foreground;
+	char *pid_file;      /* --pid-file, absolute, or NULL */
+};
+
+int prepare_launch(struct launch *l, const char *id, const char *bundle, const char *pid_file);
+int release_launch(struct launch *l, int ret);  /* returns ret */
+void become_monitor(struct launch *l, int pipe_fds[2]) __attribute__((noreturn));
+int run_foreground(const char *id, const char *bundle, const char *pid_file);
+bool init_waits_for_start(void);  /* the init: false in the flag form */
+int tell_monitor_ready(void);     /* the init: exec.fifo's O_PATH fd, or -1 */
+int await_init(int fd, pid_t pid, unsigned long long started);  /* start: the init's byte */
+int start_init(const char *dir, pid_t pid, unsigned long long started);  /* runtime.c */
+
+/* The command line (runtime_cli.c): a command returns its exit code, -1 for 125. */
+struct options {
+	const char *bundle, *pid_file;
+	bool detach, force, help;
+	int argc;     /* COMMAND and what follows it */
+	char **argv;
+	int first;    /* index of the first operand */
+	const char *id;  /* the first operand, or NULL */
+};
+struct command;
+
+const struct command *find_command(const char *name);  /* runtime.c */
+int skip_global_options(int argc, char **argv, const char **root);  /* COMMAND's index */
+int parse_global_options(int argc, char **argv, const char **root);  /* also sets -v */
+int unknown_command(const char *name);  /* 125 */
+int parse_command_options(int argc, char **argv, int count, bool more, struct options *o);
+int usage(void);
+int signal_operand(const struct options *o);  /* kill's SIGNAL */
+int write_spec(const struct options *o);
+int list_containers(const struct options *o);  /* state.c */
+int exec_command(const struct options *o);
+
+/* exec: one more process in the container (exec.c, exec_join.c). */
+int exec_in_container(pid_t pid, char **argv);  /* the exit code */
+
+struct cgroup_file {  /* a cgroup.procs of the container's, opened on the host */
+	int fd;
+	char path[PATH_MAX];
+};
+#define MAX_CGROUPS 16  /* v1: a hierarchy per controller */
+
+int open_cgroups(pid_t pid, struct cgroup_file files[MAX_CGROUPS]);
+int join_cgroups(const struct cgroup_file files[]);
+char **environment_of(pid_t pid);
+int become_container_root(void);
+pid_t fork_forwarding_signals(void);
+void default_signals(void);
+void check_leaks_now(void);
 
 #endif

@@ -103,7 +103,7 @@ int set_layer_option(const char *name, const char *value);  /* value NULL: a fla
 void catch_stop_signals(void);  /* before anything the kit must undo */
 int launch_container(struct container *c);   /* setup, clone, go: 0, 125 or 128+N */
 int finish_container(struct container *c);   /* wait, cleanup: the exit code */
-bool is_runtime_command(int argc, char **argv);  /* runtime.c */
+bool is_runtime_command(int argc, char **argv);  /* runtime_cli.c */
 int runtime_main(int argc, char **argv);
 
 /*

@@ -1,0 +1,211 @@
+/*
+ * runtime_cli.c - the runtime's command line, as runc's: global options
+ * (--root, -v) before COMMAND, which tell it from container.c's flag form
+ * (is_runtime_command), COMMAND's own options and operands, --help, kill's
+ * SIGNAL; and the commands that are not the lifecycle itself: spec (a
+ * config.json for the kit's rootfs) and exec's checks before it joins the
+ * container (exec.c).
+ *
+ * Chapter: 5.3 "Using runc" (runc spec, the same commands).
+ * Spec: https://github.com/opencontainers/runtime-tools/blob/master/docs/command-line-interface.md
+ * Man pages: getopt_long(3), signal(7), readlink(2) (/proc/self/exe).
+ */
+#include "kit.h"
+#include "runtime.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"Usage: container [--root DIR] [-v] COMMAND [OPTIONS] ...\n"
+	"The OCI runtime: a container's lifecycle, as runc drives it.\n\n"
+	"  spec   [--bundle DIR]                       write DIR/config.json for the kit's rootfs\n"
+	"  create [--bundle DIR] [--pid-file F] ID     set it up; process.args waits for start\n"
+	"  start  ID                                   let it exec process.args\n"
+	"  run    [--bundle DIR] [--pid-file F] [--detach] ID\n"
+	"                                              create + start; in the foreground: wait,\n"
+	"                                              exit with its status, delete\n"
+	"  state  ID                                   its OCI state, as JSON\n"
+	"  list                                        every container, as a table\n"
+	"  kill   ID [SIGNAL]                          TERM (default), SIGTERM, 15, KILL, USR1...\n"
+	"  delete [--force] ID                         remove a stopped one (--force: kill it first)\n"
+	"  exec   ID [--] COMMAND [ARG...]             run COMMAND in the running container\n\n"
+	"  --root DIR   the containers' state (default " DEFAULT_ROOT ")\n"
+	"  -v           print each kernel call, prefixed by its layer\n\n"
+	"--bundle defaults to the current directory. Errors exit 125; run and exec\n"
+	"exit with COMMAND's status (126: cannot execute, 127: not found).\n";
+
+/* The global options before COMMAND; returns COMMAND's index in argv. */
+int skip_global_options(int argc, char **argv, const char **root)
+{
+	int i = 1;
+
+	while (i < argc) {
+		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
+			*root = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--root=", 7) == 0) {
+			*root = argv[i++] + 7;
+		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+			i++;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* skip_global_options(), and -v (--verbose) turns the traces on. */
+int parse_global_options(int argc, char **argv, const char **root)
+{
+	int i = skip_global_options(argc, argv, root);
+
+	for (int g = 1; g < i; g++)
+		verbose |= strcmp(argv[g], "-v") == 0 || strcmp(argv[g], "--verbose") == 0;
+	return i;
+}
+
+/* `container COMMAND --help`, or -h. */
+int usage(void)
+{
+	fputs(usage_text, stdout);
+	return 0;
+}
+
+int unknown_command(const char *name)
+{
+	fail("runtime", "%s: unknown command (spec, create, start, run, state, list, "
+	     "kill, delete, exec)", name);
+	return EXIT_KIT_ERROR;
+}
+
+/*
+ * `container [--root DIR] [-v] create ...`; anything else is the flag form.
+ * --root is the runtime's alone (else getopt would take it for --rootfs).
+ */
+bool is_runtime_command(int argc, char **argv)
+{
+	const char *root = NULL;
+	int i = skip_global_options(argc, argv, &root);
+
+	return root != NULL || (i < argc && find_command(argv[i]) != NULL);
+}
+
+/* Exactly count operands after the options (at least count with more). */
+static int check_operands(const struct options *o, int count, bool more)
+{
+	int have = o->argc - o->first;
+
+	if (have < count || (have > count && !more))
+		return fail("runtime", "%s: %s (see --help)", o->argv[0],
+			    have < count ? "missing container ID" : "too many arguments");
+	return 0;
+}
+
+/*
+ * The options of COMMAND (argv[0]), then its operands: count of them (more:
+ * or more). "+" stops at the ID, so exec's COMMAND keeps its own options.
+ */
+int parse_command_options(int argc, char **argv, int count, bool more, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "bundle", required_argument, NULL, 'b' }, { "pid-file", required_argument, NULL, 'p' },
+		{ "detach", no_argument, NULL, 'd' }, { "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	int opt;
+
+	*o = (struct options){ .bundle = ".", .argc = argc, .argv = argv };
+	optind = 0;  /* glibc: start afresh, argv is a new vector */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:b:p:dfh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'b': o->bundle = optarg; break;
+		case 'p': o->pid_file = optarg; break;
+		case 'd': o->detach = true; break;
+		case 'f': o->force = true; break;
+		case 'h': o->help = true; return 0;  /* usage(), and nothing else */
+		default:
+			return fail("runtime", "%s: option %s: %s (see --help)", argv[0],
+				    argv[optind - 1], opt == ':' ? "needs a value" : "unknown option");
+		}
+	}
+	o->first = optind;
+	o->id = optind < argc ? argv[optind] : NULL;
+	trace("runtime", "%s, state in %s", argv[0], state_root());
+	return check_operands(o, count, more);
+}
+
+/* TERM, SIGTERM, sigterm or 15. */
+static int parse_signal(const char *text)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	if (text[0] != '\0' && *end == '\0')
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncasecmp(text, "SIG", 3) == 0)
+		text += 3;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigabbrev_np(sig) && strcasecmp(sigabbrev_np(sig), text) == 0)
+			return sig;
+	return -1;
+}
+
+/* kill ID [SIGNAL]: the signal's number (TERM without one); -1 after saying what is wrong. */
+int signal_operand(const struct options *o)
+{
+	const char *signame = o->argc - o->first == 2 ? o->argv[o->first + 1] : "TERM";
+	int sig;
+
+	if (o->argc - o->first > 2)
+		return fail("runtime", "kill: too many arguments: ID [SIGNAL]");
+	if ((sig = parse_signal(signame)) < 0)
+		return fail("runtime", "kill: \"%s\" is not a signal (TERM, SIGTERM, 15, KILL, USR1, ...)",
+			    signame);
+	return sig;
+}
+
+/* spec: BUNDLE/config.json for the kit's rootfs (config.c writes it). */
+int write_spec(const struct options *o)
+{
+	char exe[PATH_MAX], rootfs[PATH_MAX + 16], file[PATH_MAX + 16], found[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (sys("runtime", len, "readlink(exe)") < 0)
+		return -1;
+	exe[len] = '\0';
+	*strrchr(exe, '/') = '\0';
+	/* The kit's rootfs, by absolute path, as mount.c finds it; else runc's "rootfs". */
+	snprintf(rootfs, sizeof(rootfs), "%s/../rootfs", exe);
+	snprintf(file, sizeof(file), "%s/config.json", o->bundle);
+	return write_default_config(file, realpath(rootfs, found) ? found : "rootfs");
+}
+
+/* exec ID [--] COMMAND [ARG...], in a running container: exec.c joins it. */
+int exec_command(const struct options *o)
+{
+	int command = o->first + 1, status;
+	struct oci_config config = { 0 };
+	const char *bundle;
+	struct state st;
+
+	if (command < o->argc && strcmp(o->argv[command], "--") == 0)
+		command++;
+	if (command >= o->argc)
+		return fail("runtime", "exec: missing COMMAND (exec ID [--] COMMAND [ARG...])");
+	if (open_state_in(o->id, &st, "running", "exec needs a running container") < 0)
+		return -1;
+	/* The bundle's settings again: the exec'd process gets the init's security. */
+	bundle = json_string_value(json_object_get(st.json, "bundle"));
+	if (bundle == NULL || load_config(bundle, &config) < 0 || security_prepare_exec() < 0)
+		status = EXIT_KIT_ERROR;
+	else
+		status = exec_in_container(st.pid, o->argv + command);
+	free_config(&config);
+	return close_state(&st, status);
+}
