@@ -146,6 +146,8 @@ static const char *flag_needing(enum controller c)
 	return NULL;
 }
 
+/* statfs(2) tells the one cgroup2 tree from v1's; on v2 the root's lists say
+ * which controllers exist and which the root already passes down. */
 int detect_cgroup_version(void)
 {
 	struct statfs st;
@@ -315,6 +317,7 @@ static void remove_stale_cgroups(const char *kit_dir)
 		closedir(dir);
 }
 
+/* container-kit is shared by the kit's containers: another may have made it. */
 int make_kit_parent(enum controller c)
 {
 	char dir[PATH_MAX];
