@@ -255,8 +255,10 @@ jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" \
 		   max_points: 10, full: ($n.missing == null and $fail == 0 and $pass > 0)}
 		+ (if $n.missing then {missing: $n.missing} else {} end)
 		+ (if $n.note then {note: $n.note} else {} end)] as $step_scores
-	# exercises.tsv: exercise, title, requirement, text, step, test (# comments)
+	# exercises.tsv: exercise, title, requirement, text, step, test (# comments);
+	# the lines of kind "ex" are grade-practice.sh'"'"'s checks of a learner'"'"'s exercise.
 	| [$map | split("\n")[] | select(length > 0 and (startswith("#") | not)) | split("\t")
+		| select(.[4] | test("^[0-9]+$"))
 		| {exercise: .[0], title: .[1], requirement: .[2], text: .[3], step: .[4], test: .[5]}] as $rows
 	| [$rows | group_by(.exercise)[]
 		| {exercise: (.[0].exercise | tonumber), title: .[0].title,
