@@ -517,6 +517,8 @@ fi
 all_left=$(printf '%s\n' "$leftovers" "$(cat "$tmp/parent.leftovers" 2>/dev/null)" "$new" | sed '/^$/d' | sort -u)
 verdict "ex$((10#$nn)): nothing is left on the host (processes, mounts, cgroups, loop devices, links, hostname)" \
 	"$([ -z "$all_left" ]; echo $?)" "left, now cleaned up: $(tr '\n' ';' <<<"$all_left")"
+# What the grader's own probe writes where a runtime left it on the host (no chroot).
+[ "$nn" != 03 ] || { rm -f /kit-grade-written; rmdir /tmp/kit-grade-mnt 2>/dev/null; }
 rm -rf "$tmp"
 
 # --- scores -------------------------------------------------------------------------------
