@@ -172,7 +172,7 @@ hand_in() {
 	assert_success
 	run grep -E '^"bob",10,0,[0-9.]+,' "$out/class.csv"
 	assert_success
-	run grep -E '^"carol",[0-9]\.[0-9]+,10,,' "$out/class.csv"
+	run grep -E '^"carol",[0-9]\.[0-9]+,10,"",' "$out/class.csv"
 	assert_success
 	# Each student's JSON, as make grade writes it.
 	assert_equal "$(results "$out/students/alice" .full)" true
