@@ -5,8 +5,14 @@
 #   make rootfs     build the busybox image (ROOTFS_TAR=alpine.tar.gz to import one)
 #   make check      run the tests (STEP=03 for one step's tests)
 #   make check SOLUTION=DIR   grade a student's copy of the steps; fails unless full marks
-#   make grade [SOLUTION=DIR] [STEP=03]   the score table, JSON and JUnit (build/grade/)
+#   make check EX=2 SOLUTION=DIR   grade a student's practice exercise 2 (section 7), requirement
+#                   by requirement (build/grade/ex02/); fails unless full marks
+#   make grade [SOLUTION=DIR] [STEP=03]   the score table, JSON and JUnit (build/grade/); the
+#                   exNN_* directories in SOLUTION are graded too
+#   make grade CLASS=DIR [STEP=03]   every student's hand-in (DIR/NAME/step*, ex*):
+#                   build/grade/class.csv, class.html, students/NAME/results.json
 #   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
+#   make exercise EX=1 DEST=DIR      the starter of practice exercise 1..4: DIR/ex01_namespaces
 #   make check SANITIZE=1   the same, every step built with ASan + UBSan
 #   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
 #   make soak       1000 runs mixing every way a container ends; then nothing may be left
@@ -62,7 +68,9 @@ test-tools: rootfs $(TOOLS)
 
 check: deps
 	@$(MAKE) --no-print-directory all test-tools
-	@if [ -n "$(SOLUTION)" ]; then exec tests/run.sh $(STEP) --solution "$(SOLUTION)"; fi; \
+	@if [ -n "$(EX)" ]; then test -n "$(SOLUTION)" || { echo "usage: make check EX=1 SOLUTION=DIR" >&2; exit 2; }; \
+		exec scripts/grade-practice.sh --check $(EX) "$(SOLUTION)"; fi; \
+	 if [ -n "$(SOLUTION)" ]; then exec tests/run.sh $(STEP) --solution "$(SOLUTION)"; fi; \
 	 status=0; \
 	 if [ -x step09_security/container ] && [ -z "$(STEP)" -o "$(STEP)" = 09 ]; then \
 		tests/runc/escape-report.sh || status=$$?; fi; \
@@ -82,15 +90,22 @@ soak: deps
 	@tests/soak/soak.sh --runs $(SOAK_RUNS) --jobs $(SOAK_JOBS) $(if $(SOAK_STEP),--step $(SOAK_STEP))
 
 # Grading (scripts/grade.sh): each step of SOLUTION (default: the kit itself)
-# built from there and run against the kit's own tests of that step.
+# built from there and run against the kit's own tests of that step; each
+# exNN_* directory graded by scripts/grade-practice.sh. CLASS=DIR: every
+# subdirectory of DIR is one student's SOLUTION, graded in a run of its own
+# (scripts/grade-class.sh), into one table.
 grade: deps
 	@$(MAKE) --no-print-directory all test-tools
-	@scripts/grade.sh $(if $(STEP),--step $(STEP)) $(SOLUTION)
+	@if [ -n "$(CLASS)" ]; then exec scripts/grade-class.sh $(if $(STEP),--step $(STEP)) "$(CLASS)"; fi; \
+	 scripts/grade.sh $(if $(STEP),--step $(STEP)) $(SOLUTION)
 
-# A skeleton derived from the solution's /* exercise: */ markers.
+# A skeleton derived from the solution's /* exercise: */ markers; EX=N: the
+# starter of the chapter's practice exercise N (scripts/practice/).
 exercise:
-	@test -n "$(STEP)" -a -n "$(DEST)" || { echo "usage: make exercise STEP=03 DEST=DIR" >&2; exit 2; }
-	@scripts/exercise.sh $(STEP) $(DEST)
+	@if [ -n "$(EX)" ]; then test -n "$(DEST)" || { echo "usage: make exercise EX=1 DEST=DIR" >&2; exit 2; }; \
+		exec scripts/practice.sh $(EX) $(DEST); fi; \
+	 test -n "$(STEP)" -a -n "$(DEST)" || { echo "usage: make exercise STEP=03 DEST=DIR (or EX=1..4)" >&2; exit 2; }; \
+	 scripts/exercise.sh $(STEP) $(DEST)
 
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM
 # (tests/vm/README.md): steps VM_FROM.. tests, against the last program only

@@ -28,6 +28,11 @@
 # by requirement (tests/grading/exercises.tsv): a requirement is met when
 # every test mapped to it passed.
 #
+# SOLUTION's exNN_* directories (the learner's own practice exercises, from
+# make exercise EX=N) are graded by scripts/grade-practice.sh, each into
+# DIR/ex/exNN_name/, bounded by EX_TIMEOUT, and scored in results.json's
+# "practice" (10 points each, by requirements met; they count in the total).
+#
 # Prints a score table; writes DIR/results.json (per-test and per-exercise
 # scores, made with jq, sorted: same solution, same file) and DIR/junit.xml
 # (DIR: build/grade). Exit status: 0 when grading ran (with --check: only
@@ -52,15 +57,16 @@ done
 solution=${solution:-$top}
 [ -d "$solution" ] || { echo "grade.sh: $solution: no such directory" >&2; exit 2; }
 solution=$(cd "$solution" && pwd)
-: "${BATS_TEST_TIMEOUT:=180}" "${STEP_TIMEOUT:=1800}"
+: "${BATS_TEST_TIMEOUT:=180}" "${STEP_TIMEOUT:=1800}" "${EX_TIMEOUT:=300}"
 export BATS_TEST_TIMEOUT
 exercises_map=$top/tests/grading/exercises.tsv
 
 rm -rf "$out"
 mkdir -p "$out/tap" "$out/solution"
-records=$out/tests.ndjson steps_file=$out/steps.ndjson
+records=$out/tests.ndjson steps_file=$out/steps.ndjson practice_file=$out/practice.ndjson
 : >"$records"
 : >"$steps_file"
+: >"$practice_file"
 
 # record STEP TEST STATUS: one test's outcome, as a JSON line.
 record() {
@@ -236,9 +242,30 @@ else
 	done
 fi
 
+# --- the learner's practice exercises -----------------------------------------
+
+if [ -z "$from_reports" ]; then
+	for ex_dir in "$solution"/ex[0-9][0-9]_*/; do
+		[ -d "$ex_dir" ] || continue
+		ex_dir=${ex_dir%/} ex_name=$(basename "$ex_dir")
+		ex_n=$(sed 's/^ex0*\([0-9]*\)_.*/\1/' <<<"$ex_name")
+		case "$ex_n" in 1 | 2 | 3 | 4) ;; *) continue ;; esac
+		echo "=== $ex_name: $ex_dir"
+		timeout -k 10 "$EX_TIMEOUT" "$top/scripts/grade-practice.sh" --out "$out/ex/$ex_name" "$ex_n" "$ex_dir" |
+			sed 's/^/  /'
+		if [ -f "$out/ex/$ex_name/results.json" ]; then
+			jq -c --arg name "$ex_name" '. + {name: $name} | del(.solution)' "$out/ex/$ex_name/results.json" >>"$practice_file"
+		else
+			jq -cn --arg name "$ex_name" --argjson n "$ex_n" --arg why "grading stopped after ${EX_TIMEOUT}s" \
+				'{exercise: $n, name: $name, points: 0, max_points: 10, full: false, met: 0, total: 0,
+				  note: $why, requirements: []}' >>"$practice_file"
+		fi
+	done
+fi
+
 # --- scores: jq from the records, sorted ------------------------------------
 
-jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" \
+jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" --slurpfile practice "$practice_file" \
 	--rawfile map "$exercises_map" --arg solution "$solution" --arg filter "$filter" '
 	($tests | sort_by(.step, .test)) as $tests
 	| ([$tests[].step] + [$notes[].step] | unique) as $steps
@@ -255,8 +282,10 @@ jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" \
 		   max_points: 10, full: ($n.missing == null and $fail == 0 and $pass > 0)}
 		+ (if $n.missing then {missing: $n.missing} else {} end)
 		+ (if $n.note then {note: $n.note} else {} end)] as $step_scores
-	# exercises.tsv: exercise, title, requirement, text, step, test (# comments)
+	# exercises.tsv: exercise, title, requirement, text, step, test (# comments);
+	# the lines of kind "ex" are grade-practice.sh'"'"'s checks of a learner'"'"'s exercise.
 	| [$map | split("\n")[] | select(length > 0 and (startswith("#") | not)) | split("\t")
+		| select(.[4] | test("^[0-9]+$"))
 		| {exercise: .[0], title: .[1], requirement: .[2], text: .[3], step: .[4], test: .[5]}] as $rows
 	| [$rows | group_by(.exercise)[]
 		| {exercise: (.[0].exercise | tonumber), title: .[0].title,
@@ -274,11 +303,12 @@ jq -n --slurpfile tests "$records" --slurpfile notes "$steps_file" \
 		| .not_graded = ([.requirements[] | select(.status == "not graded")] | length)
 		| .total = (.requirements | length)]
 		| sort_by(.exercise) as $exercises
+	| ($practice | sort_by(.exercise)) as $practice
 	| {solution: $solution, filter: (if $filter == "" then null else $filter end),
-	   points: ([$step_scores[].points] | add // 0 | . * 10 | round / 10),
-	   max_points: (10 * ($step_scores | length)),
-	   full: ([$step_scores[] | select(.missing == null)] | (length > 0) and all(.[]; .full)),
-	   steps: $step_scores, exercises: $exercises, tests: $tests}' >"$out/results.json"
+	   points: ([$step_scores[].points, $practice[].points] | add // 0 | . * 10 | round / 10),
+	   max_points: (10 * ($step_scores | length) + 10 * ($practice | length)),
+	   full: (([$step_scores[] | select(.missing == null)] + $practice) | (length > 0) and all(.[]; .full)),
+	   steps: $step_scores, exercises: $exercises, practice: $practice, tests: $tests}' >"$out/results.json"
 
 # JUnit, from the same records: one suite per step.
 jq -r '
@@ -291,6 +321,12 @@ jq -r '
 			(if .status == "fail" then "><failure message=\"failed\"/></testcase>"
 			 elif .status == "skip" then "><skipped/></testcase>" else "/>" end)),
 		"  </testsuite>"),
+	(.practice[] | .name as $n | [.requirements[] | .requirement as $r | .checks[] | . + {r: $r}] as $c |
+		"  <testsuite name=\"\($n | esc)\" tests=\"\($c | length)\" failures=\"\([$c[] | select(.status == "fail")] | length)\">",
+		($c[] | "    <testcase classname=\"\($n | esc)\" name=\"\(.check | esc)\"" +
+			(if .status == "fail" then "><failure message=\"\((.note // "failed") | esc)\"/></testcase>"
+			 elif .status != "pass" then "><skipped/></testcase>" else "/>" end)),
+		"  </testsuite>"),
 	"</testsuites>"' "$out/results.json" >"$out/junit.xml"
 
 # The table.
@@ -302,9 +338,10 @@ jq -r '
 	(.steps[] | "\(.step | . + " " * (16 - length))  " +
 		(if .missing then "    -      0.0/10  \(.missing)"
 		 else "\("\(.passed)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // (if .skipped > 0 then "\(.skipped) skipped" else "" end))" end)),
+	(.practice[] | "\(.name | . + " " * (16 - length))  \("\(.met)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // "requirements met")"),
 	"total                       \(.points | tostring | if test("[.]") then . else . + ".0" end)/\(.max_points)",
 	"",
-	"The chapter'"'"'s practice exercises (section 7), requirement by requirement:",
+	"The chapter'"'"'s practice exercises (section 7), requirement by requirement, as the kit'"'"'s tests of these steps prove them:",
 	(.exercises[] | "Exercise \(.exercise): \(.title): \(.met)/\(.total)" +
 			(if .not_graded > 0 then " (\(.not_graded) not graded)" else "" end),
 		(.requirements[] | "  [\({"met": "x", "failed": " ", "not graded": "-"}[.status])] \(.requirement). \(.text)",

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# grade-class.sh [--step NN] [--out DIR] CLASS - grades every student's hand-in
+# under CLASS (one subdirectory per student, holding stepNN_* directories
+# and/or exNN_* practice exercises) into one table.
+#
+# Each student is graded by a run of scripts/grade.sh of its own (its own
+# build, timeouts and host snapshots, per step and per exercise), bounded as
+# a whole by STUDENT_TIMEOUT: one student's broken build, hang or leftover is
+# charged to that student alone. Writes, in DIR (build/grade):
+#	students/NAME/results.json, junit.xml   each student's, as make grade's
+#	students/NAME.log                       what grading printed
+#	class.csv    one line per student: points per step and exercise, total
+#	class.html   the same table, self-contained (inline CSS, no script, no
+#	             link outside the file): scores coloured, each cell linking
+#	             to that student's failures further down
+# --filter REGEX (or GRADE_FILTER): only the kit's tests whose names match.
+# Exit status: 0 when grading ran, 2 on bad usage.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+step_args=() out=$top/build/grade class='' filter=${GRADE_FILTER:-}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--step) step_args=(--step "${2:?--step needs a number}"); shift ;;
+	--out) out=${2:?--out needs a directory}; shift ;;
+	--filter) filter=${2:?--filter needs a regex}; shift ;;
+	-*) echo "grade-class.sh: unknown option $1" >&2; exit 2 ;;
+	*) class=$1 ;;
+	esac
+	shift
+done
+[ -n "$class" ] && [ -d "$class" ] || { echo "usage: grade-class.sh [--step NN] CLASS-DIR" >&2; exit 2; }
+class=$(cd "$class" && pwd)
+: "${STUDENT_TIMEOUT:=7200}"
+
+mkdir -p "$out"
+rm -rf "$out/students" "$out/class.csv" "$out/class.html"
+mkdir -p "$out/students"
+all=$out/students.ndjson
+: >"$all"
+
+for dir in "$class"/*/; do
+	dir=${dir%/} name=$(basename "$dir")
+	[[ $name =~ ^[A-Za-z0-9._@+-]+$ ]] || { echo "grade-class.sh: skipping $name: not a plain name" >&2; continue; }
+	echo "=== student $name"
+	status=0
+	timeout -k 10 "$STUDENT_TIMEOUT" "$top/scripts/grade.sh" "${step_args[@]}" ${filter:+--filter "$filter"} \
+		--out "$out/students/$name" "$dir" >"$out/students/$name.log" 2>&1 || status=$?
+	if [ -f "$out/students/$name/results.json" ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ]; then
+		jq -c --arg name "$name" '{student: $name} + .' "$out/students/$name/results.json" >>"$all"
+		jq -r '"  \(.points)/\(.max_points)"' "$out/students/$name/results.json"
+	else
+		echo "  grading stopped (exit $status): see $out/students/$name.log"
+		jq -cn --arg name "$name" --arg why "grading stopped after ${STUDENT_TIMEOUT}s (exit $status)" \
+			'{student: $name, points: 0, max_points: 0, full: false, note: $why, steps: [], practice: [], tests: []}' >>"$all"
+	fi
+done
+
+# The columns: every step some student handed in, then every exercise.
+jq -s '
+	sort_by(.student) as $s
+	| ([$s[].steps[] | select(.missing == null) | .step] | unique) as $steps
+	| ([$s[].practice[]?.name] | unique) as $ex
+	| {steps: $steps, exercises: $ex, students: [$s[] | . as $st
+		| {student, points, max_points, full, note,
+		   cells: ([$steps[] as $c | ($st.steps[] | select(.step == $c)) // null
+				| if . == null or .missing then {column: $c, missing: true}
+				  else {column: $c, points, max: 10, note, failed: [$st.tests[] | select(.step == $c and .status == "fail") | .test]} end]
+			+ [$ex[] as $c | ($st.practice[]? | select(.name == $c)) // null
+				| if . == null then {column: $c, missing: true}
+				  else {column: $c, points, max: 10, note,
+					failed: [.requirements[] | .requirement as $r | .checks[] | select(.status == "fail")
+						| "\($r). \(.check)" + (if .note then ": \(.note)" else "" end)]} end])}]}' \
+	"$all" >"$out/class.json"
+
+jq -r '
+	def csv_num: if . == null then "" else tostring end;
+	(["student"] + .steps + .exercises + ["points", "max_points"] | @csv),
+	(.students[] | [.student] + [.cells[] | if .missing then "" else .points end]
+		+ [.points, .max_points] | @csv)' "$out/class.json" >"$out/class.csv"
+
+jq -r '
+	def anchor(s; c): "f-" + (s | gsub("[^A-Za-z0-9_-]"; "_")) + "-" + (c | gsub("[^A-Za-z0-9_-]"; "_"));
+	def colour: if .missing then "missing" elif .points >= .max then "full" elif .points == 0 then "zero" else "part" end;
+	def num: tostring | if test("[.]") then . else . + ".0" end;
+	"<!DOCTYPE html>",
+	"<html lang=\"en\"><head><meta charset=\"utf-8\"><title>container-kit: class grades</title>",
+	"<style>",
+	"body { font-family: sans-serif; margin: 2em; } table { border-collapse: collapse; }",
+	"th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: center; }",
+	"td.full { background: #b7e4b0; } td.part { background: #fbe3a2; } td.zero { background: #f4a8a0; }",
+	"td.missing { background: #eee; color: #888; } td a { color: inherit; }",
+	"li { font-family: monospace; white-space: pre-wrap; }",
+	"</style></head><body>",
+	"<h1>Class grades</h1>",
+	"<p>Each step and exercise is worth 10 points; click a score for that student'"'"'s failures. Green: full marks; yellow: some; red: none; grey: not handed in.</p>",
+	"<table><tr><th>student</th>" + ([.steps[], .exercises[] | "<th>\(@html)</th>"] | join("")) + "<th>total</th></tr>",
+	(.students[] | .student as $s |
+		"<tr><th>\($s | @html)</th>" +
+		([.cells[] | if .missing then "<td class=\"missing\">-</td>"
+			else "<td class=\"\(colour)\"><a href=\"#\(anchor($s; .column))\">\(.points | num)</a></td>" end] | join("")) +
+		"<td>\(.points | num)/\(.max_points)</td></tr>"),
+	"</table>",
+	"<h2>Failures</h2>",
+	(.students[] | .student as $s |
+		"<h3 id=\"\(anchor($s; "all"))\">\($s | @html)</h3>",
+		(if .note then "<p>\(.note | @html)</p>" else empty end),
+		(.cells[] | select(.missing | not) |
+			"<h4 id=\"\(anchor($s; .column))\">\(.column | @html): \(.points | num)/10</h4>",
+			(if .note then "<p>\(.note | @html)</p>" else empty end),
+			(if (.failed | length) == 0 then "<p>no failure</p>"
+			 else "<ul>" + ([.failed[] | "<li>\(@html)</li>"] | join("")) + "</ul>" end))),
+	"</body></html>"' "$out/class.json" >"$out/class.html"
+
+echo
+column -t -s, <(tr -d '"' <"$out/class.csv")
+echo
+echo "CSV: $out/class.csv  HTML: $out/class.html  per student: $out/students/"
