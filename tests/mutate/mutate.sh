@@ -92,8 +92,8 @@ apply() {
 # compiled once per step and reused, only FILE is compiled again. Warnings are
 # not errors here: a mutant may leave a function unused.
 build_mutant() {
-	local step_dir=$1 work=$2 file=$3 objs=$scratch/.objects/$(basename "$1") words w
-	local cc flags=() sources=() libs=()
+	local step_dir=$1 work=$2 file=$3 objs words w i cc flags=() sources=() libs=() others=()
+	objs=$scratch/.objects/$(basename "$step_dir")
 	make -s -C "$step_dir" || return 1
 	read -ra words <"$step_dir/.build-flags"
 	cc=${words[0]}
@@ -113,9 +113,9 @@ build_mutant() {
 		[ "$objs/${w%.c}.o" -nt "$step_dir/$w" ] && [ "$objs/${w%.c}.o" -nt "$step_dir/.build-flags" ] ||
 			(cd "$step_dir" && "$cc" "${flags[@]}" -c "$w" -o "$objs/${w%.c}.o") || return 1
 	done
+	for w in "${sources[@]}"; do [ "$w" = "$file" ] || others+=("$objs/${w%.c}.o"); done
 	(cd "$work" && "$cc" "${flags[@]}" -c "$file" -o "$file.o" &&
-		"$cc" "${flags[@]}" -o container "$file.o" \
-			$(for w in "${sources[@]}"; do [ "$w" = "$file" ] || echo "$objs/${w%.c}.o"; done) "${libs[@]}")
+		"$cc" "${flags[@]}" -o container "$file.o" "${others[@]}" "${libs[@]}")
 }
 
 # Every lesson file of every step has mutations: a new one cannot be forgotten.
@@ -139,7 +139,7 @@ while IFS=$'\t' read -r id step file find replace what sandbox filter why; do
 	total=$((total + 1))
 	dir=$(cd "$top" && ls -d step"$step"_* 2>/dev/null | head -n1)
 	work=$scratch/$id/$dir
-	rm -rf "$scratch/$id" && mkdir -p "$scratch/$id" && cp -a "$top/$dir" "$work" && rm -f "$work/container"
+	rm -rf "${scratch:?}/$id" && mkdir -p "$scratch/$id" && cp -a "$top/$dir" "$work" && rm -f "$work/container"
 	[ "$replace" != - ] || replace=''
 	if ! why_not=$(apply "$work/$file" "$find" "$replace" 2>&1); then
 		echo "BROKEN   $id ($dir/$file): the text to mutate is $why_not; update mutations.tsv"
