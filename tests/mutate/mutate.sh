@@ -7,7 +7,8 @@
 # directory (build/mutate/ID/stepNN_*), the exact text is replaced (it must
 # occur exactly once: the table keeps up with the code, or this fails
 # loudly), the copy is built, and that step's own tests run against the
-# mutant (CONTAINER=..., BATS_TEST_TIMEOUT, as tests/run.sh does). A failing
+# mutant (CONTAINER=..., BATS_TEST_TIMEOUT, as tests/run.sh does; KIT_ROOTFS,
+# a copy of the image for each mutant, which may write into it). A failing
 # test KILLS the mutant; if all pass, it SURVIVED: the lesson line is not
 # proven by any test. The exit status is non-zero when a mutation cannot be
 # applied or built, or a survivor is not listed as accepted (with a reason).
@@ -152,7 +153,9 @@ while IFS=$'\t' read -r id step file find replace what sandbox filter why; do
 	if $build_only; then echo "built    $id"; continue; fi
 	args=(--tap)
 	[ "${filter:--}" = - ] || args+=(--filter "$filter")
-	flock /tmp/kit-tests.lock env CONTAINER="$work/container" BATS_TEST_TIMEOUT=180 \
+	# Its own copy of the image: a mutant may write into the rootfs it was given.
+	cp -a "$top/rootfs" "$scratch/$id/rootfs"
+	flock /tmp/kit-tests.lock env CONTAINER="$work/container" KIT_ROOTFS="$scratch/$id/rootfs" BATS_TEST_TIMEOUT=180 \
 		"$0" --run "${sandbox:--}" bats "${args[@]}" "$top/$dir/tests" >"$scratch/$id/tests.tap" 2>&1 </dev/null
 	ran_for=$(sed -n 's/^# ran for \([0-9]*\) s$/\1/p' "$scratch/$id/tests.tap" | tail -n1)
 	testing=$((testing + ${ran_for:-0}))
