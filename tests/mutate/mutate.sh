@@ -157,6 +157,7 @@ while IFS=$'\t' read -r id step file find replace what sandbox filter why; do
 	cp -a "$top/rootfs" "$scratch/$id/rootfs"
 	flock /tmp/kit-tests.lock env CONTAINER="$work/container" KIT_ROOTFS="$scratch/$id/rootfs" BATS_TEST_TIMEOUT=180 \
 		"$0" --run "${sandbox:--}" bats "${args[@]}" "$top/$dir/tests" >"$scratch/$id/tests.tap" 2>&1 </dev/null
+	rm -rf "${scratch:?}/$id/rootfs"
 	ran_for=$(sed -n 's/^# ran for \([0-9]*\) s$/\1/p' "$scratch/$id/tests.tap" | tail -n1)
 	testing=$((testing + ${ran_for:-0}))
 	first=$(grep -m1 '^not ok ' "$scratch/$id/tests.tap" | sed 's/^not ok [0-9]* //')
