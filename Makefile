@@ -19,6 +19,7 @@
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
+#   make mutate     mutation testing: each lesson system call removed, its step's tests must fail (STEP=NN)
 #   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
 #   make diff STEP=03   what step 03 adds to step 02, its lesson first (FULL=1: support files too)
 #   make deps       install the Debian packages the kit needs
@@ -126,6 +127,14 @@ fuzz:
 	@scripts/deps.sh --for fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
+# Mutation testing (tests/mutate/): each line of mutations.tsv alone, applied
+# to a scratch copy of its step (build/mutate/), built, and that step's tests
+# run against it; a mutant no test kills fails the run unless accepted with
+# its reason. Each mutant holds the test lock only for its own tests.
+mutate: deps
+	@$(MAKE) --no-print-directory all test-tools
+	@tests/mutate/mutate.sh $(if $(STEP),--step $(STEP))
+
 # Static analysis: cppcheck and gcc -fanalyzer over every step (STEP=NN for
 # one), each suppression with its reason (tests/static/).
 analyze: deps
@@ -165,4 +174,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz demo analyze soak bench diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean

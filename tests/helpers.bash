@@ -88,6 +88,39 @@ kit_processes() {
 	return 0
 }
 
+# Every process a test starts carries KIT_TEST_MARK in its environment
+# (kit_setup exports it; execve copies it into /proc/PID/environ, also across
+# namespaces and setpriv). Without a PID namespace (step01), killing COMMAND
+# does not kill its children: this finds them, wherever they were reparented.
+# The scan is bash alone: a grep would find itself.
+test_processes() {
+	local f pid var vars
+	for f in /proc/[0-9]*/environ; do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		{ mapfile -d '' -t vars <"$f"; } 2>/dev/null || continue
+		for var in "${vars[@]}"; do
+			[ "$var" != "KIT_TEST_MARK=$KIT_TEST_MARK" ] || { echo "$pid"; break; }
+		done
+	done
+	return 0
+}
+
+# What is left of the test's processes, one "PID command line" each; a
+# process being killed gets a second to go.
+test_leftovers() {
+	local i pid
+	local -A left
+	for i in {1..20}; do
+		left=()
+		# One scan after the other: a command running beside the scan has the mark too.
+		for pid in $(test_processes) $(kit_processes); do left[$pid]=1; done
+		[ "${#left[@]}" -gt 0 ] || return 0
+		sleep 0.1
+	done
+	for pid in "${!left[@]}"; do echo "$pid $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"; done
+}
+
 snapshot_host() {
 	HOST_MOUNTS_BEFORE=$(host_mounts)
 	HOST_HOSTNAME_BEFORE=$(hostname)
@@ -99,15 +132,19 @@ assert_host_unchanged() {
 }
 
 assert_nothing_left() {
-	assert_equal "$(kit_processes)" ""
+	assert_equal "$(test_leftovers)" ""
 	assert_host_unchanged
 }
 
 kit_setup() {
 	BG_PIDS=()
+	export KIT_TEST_MARK="$BATS_TEST_TMPDIR"  # unique to this test, in this run
 	snapshot_host
 }
 
+# Whatever happened, the test leaves no process of its own on the host.
 kit_teardown() {
+	local pid
 	stop_all_bg
+	for pid in $(test_processes); do kill -KILL "$pid" 2>/dev/null || true; done
 }

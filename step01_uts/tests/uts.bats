@@ -40,7 +40,7 @@ teardown() { kit_teardown; }
 @test "uts: the host's hostname is unchanged while the container runs and after" {
 	local host
 	host=$(hostname)
-	start_bg --hostname inside-name -- sh -c 'hostname; echo ready; sleep 1000'
+	start_bg --hostname inside-name -- sh -c 'hostname; echo ready; exec sleep 1000'
 	assert_equal "$(hostname)" "$host"
 	assert_equal "$(head -n1 "$BG_OUT")" inside-name
 	assert_equal "$(cat /proc/sys/kernel/hostname)" "$host"

@@ -89,6 +89,56 @@ teardown() {
 	assert_line /proc
 }
 
+# chroot would hide the host's tree; pivot_root and the detach remove it from
+# the namespace. setns(2) into a mount namespace starts at its root, not at
+# a chroot: entered from the host (nsenter), the namespace must hold the
+# container's mounts and nothing else.
+@test "mount: the old root is gone from the container's mount namespace, not just hidden" {
+	local inside
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
+	inside=$(awk '{ print $5 }' "/proc/$BG_CHILD/mountinfo" | sort)
+	run nsenter --target "$BG_CHILD" --mount --pid -- awk '{ print $5 }' /proc/self/mountinfo
+	assert_success
+	refute_line --regexp '^/(home|boot|work|var|run|tmp|mnt|usr|etc)'
+	assert_equal "$(sort <<<"$output")" "$inside"
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_nothing_left
+}
+
+# A host whose / is shared (systemd's default) would receive every mount
+# the container makes, and pivot_root(2) refuses a shared root: the kit must
+# make its mounts private first. Proven in a throwaway mount namespace whose
+# / is shared, whatever the propagation of this host's /.
+@test "mount: under a shared /, the container works and none of its mounts reaches its parent's namespace" {
+	local script out=$BATS_TEST_TMPDIR/shared.out
+	script='snap() { awk "{ print \$5, \$9 }" /proc/self/mountinfo | sort; }
+		grep -q " / / .* shared:" /proc/self/mountinfo || { echo "/ is not shared here"; exit 1; }
+		before=$(snap)
+		"$@" >"$OUT" 2>&1 3>&- &
+		kit=$!
+		for i in $(seq 100); do grep -q "^ready$" "$OUT" && break; kill -0 $kit 2>/dev/null || break; sleep 0.1; done
+		during=$(snap)
+		kill -TERM $kit
+		wait $kit
+		echo "status $?"
+		after=$(snap)
+		cat "$OUT"
+		[ "$during" = "$before" ] || { echo "during:"; diff <(echo "$before") <(echo "$during"); }
+		[ "$after" = "$before" ] || { echo "after:"; diff <(echo "$before") <(echo "$after"); }
+		true'
+	run env OUT="$out" unshare --mount --propagation shared -- bash -c "$script" bash \
+		"${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" -- \
+		sh -c 'trap "exit 0" TERM; mount -t tmpfs kit-inside /mnt 2>/dev/null; echo ready; while :; do sleep 0.1; done'
+	assert_success
+	assert_line ready
+	assert_line "status 0"
+	refute_line during:
+	refute_line after:
+	refute_output --partial kit-inside
+	assert_nothing_left
+}
+
 @test "mount: /sys is read-only" {
 	run kit -- sh -c 'grep " /sys " /proc/self/mounts; touch /sys/kernel/kit-test'
 	assert_failure

@@ -325,6 +325,37 @@ assert_gone() {
 	assert_file_contains "$BATS_TEST_TMPDIR/exec.out" '^0$'
 }
 
+# setns(2) into a PID namespace applies to children only; exec must fork
+# after it. Checked from the host (the kernel's view: /proc/PID/status and
+# /proc/PID/ns/pid), then from inside, apart from the namespace comparison above.
+@test "runtime: exec'd COMMAND is in the init's PID namespace: its NSpid and ns/pid, from the host and inside" {
+	create ex8
+	rt start ex8
+	local pid exec_cli exec_pid="" p i
+	pid=$(pid_of ex8)
+	rt exec ex8 sh -c 'sleep 1000; true nspid-marker' >"$BATS_TEST_TMPDIR/exec.out" 2>&1 3>&- &
+	exec_cli=$!
+	for i in $(seq 50); do
+		for p in $(pgrep -f 'nspid-marker'); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sh ] && exec_pid=$p
+		done
+		[ -n "$exec_pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$exec_pid" ] || fail "the exec'd process did not show up"
+	# As many PID namespace levels as the init, the innermost being the init's.
+	assert_equal "$(awk '/^NSpid:/ { print NF }' "/proc/$exec_pid/status")" \
+		"$(awk '/^NSpid:/ { print NF }' "/proc/$pid/status")"
+	assert_equal "$(readlink "/proc/$exec_pid/ns/pid")" "$(readlink "/proc/$pid/ns/pid")"
+	kill -KILL "$exec_pid"
+	wait "$exec_cli" || true
+	# Inside: the container's /proc knows the process, by a PID of its namespace alone.
+	run rt exec ex8 sh -c 'awk "/^NSpid:/ { print NF }" /proc/self/status; readlink /proc/self/ns/pid'
+	assert_success
+	assert_line --index 0 2
+	assert_line --index 1 "$(readlink "/proc/$pid/ns/pid")"
+}
+
 @test "runtime: exec returns COMMAND's exit code, 127 when not found, 126 when not executable" {
 	create ex2
 	rt start ex2
