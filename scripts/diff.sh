@@ -43,7 +43,9 @@ changed() { [ -z "$prev" ] || ! cmp -s "$prev/$1" "$cur/$1" 2>/dev/null; }
 purpose() {
 	awk 'NR == 1 { sub(/^\/\* */, ""); if ($0 == "") next } { sub(/^ \* ?/, "") }
 	     /^$/ || /^\*\// { exit } { text = text (text ? " " : "") $0 }
-	     END { sub(/^[A-Za-z0-9_.]+ - /, "", text); sub(/\. .*/, ".", text); print text }' "$1"
+	     END { sub(/^[A-Za-z0-9_.]+ - /, "", text); sub(/\. .*/, ".", text)
+	           if (length(text) > 90) { text = substr(text, 1, 87); sub(/ [^ ]*$/, "", text); text = text "..." }
+	           print text }' "$1"
 }
 heading() { printf '\n######## %s\n\n' "$*"; }
 
