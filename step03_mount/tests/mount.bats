@@ -157,6 +157,19 @@ teardown() {
 	assert_output 4
 }
 
+# The entries of /dev alone do not show them: the directories exist either way.
+@test "mount: /dev/pts is a devpts of the container's own, /dev/shm a tmpfs" {
+	# mountinfo: the filesystem type follows the "-" after the optional fields.
+	run kit -- awk '$5 == "/dev/pts" || $5 == "/dev/shm" { for (i = 7; $i != "-"; i++); print $5, $(i + 1) }' \
+		/proc/self/mountinfo
+	assert_success
+	assert_line "/dev/pts devpts"
+	assert_line "/dev/shm tmpfs"
+	run kit -- ls /dev/pts
+	assert_success
+	assert_output ptmx  # none of the host's terminals
+}
+
 @test "mount: a missing or invalid --rootfs is refused with exit 125" {
 	run "$CONTAINER" --rootfs /no/such/rootfs -- true
 	assert_equal "$status" 125
