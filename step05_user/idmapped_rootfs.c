@@ -23,7 +23,12 @@
 int make_idmapped_rootfs(struct container *c)
 {
 	char path[64];
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	/*
+	 * Private: the clone is made in the kit's mount namespace, so it would
+	 * share its peer group; a shared root makes pivot_root(2) fail with
+	 * EINVAL under a shared / and would let the container's mounts propagate.
+	 */
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .propagation = MS_PRIVATE };
 	int tree, userns, result;
 
 	if (geteuid() != 0)
