@@ -190,9 +190,12 @@ static int wait_for_exit(pid_t pid)
 {
 	int status;
 
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return sys("container", -1, "waitpid(%d)", pid), EXIT_KIT_ERROR;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			sys("container", -1, "waitpid(%d)", pid);
+			return EXIT_KIT_ERROR;
+		}
+	}
 	signal_target = 0;  /* reaped: its PID may be another process's from now on */
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
