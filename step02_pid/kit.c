@@ -28,25 +28,34 @@ static void print_line(char *line)
 		return;  /* nowhere left to report it */
 }
 
-long sys(const char *layer, long result, const char *call_format, ...)
+/* One line for a kernel call: "[layer] call = result", or the error line. */
+static long report_call(const char *layer, long result, bool error, const char *call_format,
+			va_list ap)
 {
 	int saved_errno = errno;  /* the call's errno, before we print anything */
 	char line[LINE_MAX];
 	size_t n;
-	va_list ap;
 
-	if (!verbose && result != -1)
-		return result;
-	n = (size_t)snprintf(line, sizeof(line), result == -1 ? "container: [%s] " : "[%s] ", layer);
-	va_start(ap, call_format);
+	n = (size_t)snprintf(line, sizeof(line), error ? "container: [%s] " : "[%s] ", layer);
 	n += (size_t)vsnprintf(line + n, sizeof(line) - n, call_format, ap);
-	va_end(ap);
 	if (n < sizeof(line) && result == -1)
 		snprintf(line + n, sizeof(line) - n, ": %s", strerror(saved_errno));
 	else if (n < sizeof(line))
 		snprintf(line + n, sizeof(line) - n, " = %ld", result);
 	print_line(line);
 	errno = saved_errno;
+	return result;
+}
+
+long sys(const char *layer, long result, const char *call_format, ...)
+{
+	va_list ap;
+
+	if (!verbose && result != -1)
+		return result;
+	va_start(ap, call_format);
+	report_call(layer, result, result == -1, call_format, ap);
+	va_end(ap);
 	return result;
 }
 
