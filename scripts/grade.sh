@@ -196,7 +196,8 @@ grade_step() {
 	before_hostname=$(hostname)
 	before=$(host_state "$program")
 	tap=$out/tap/$name.tap
-	timeout -k 10 "$STEP_TIMEOUT" env CONTAINER="$program" \
+	: >"$out/tap/$name.killed"
+	timeout -k 10 "$STEP_TIMEOUT" env CONTAINER="$program" KIT_LEFTOVERS="$out/tap/$name.killed" \
 		bats --tap ${filter:+--filter "$filter"} "$kit_dir/tests" >"$tap" 2>&1 || status=$?
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		step_note "$name" note "stopped after ${STEP_TIMEOUT}s"
@@ -214,6 +215,8 @@ grade_step() {
 	if [ "$((${#leftovers[@]} + ${#tolerated[@]}))" -gt 0 ]; then
 		clean_up ${leftovers[@]+"${leftovers[@]}"} ${tolerated[@]+"${tolerated[@]}"}
 	fi
+	# The program's processes a test's teardown found and killed (helpers.bash).
+	while IFS= read -r item; do leftovers+=("$item"); done <"$out/tap/$name.killed"
 	if [ "${#tolerated[@]}" -gt 0 ]; then
 		echo "  cleaned up, not charged (a killed kit's cgroups, which the next container removes): ${tolerated[*]}"
 	fi
