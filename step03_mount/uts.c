@@ -25,7 +25,7 @@ static int set_hostname_option(const char *value)
 /* Runs inside the new UTS namespace: the host's name is untouched. */
 static int set_hostname(struct container *c)
 {
-	/* exercise: set the hostname with sethostname(2), through sys(); only the new UTS namespace sees it */
+	/* exercise: 2. set the hostname with sethostname(2), through sys(); only the new UTS namespace sees it */
 	(void)c;
 	return sys("uts", sethostname(hostname, strlen(hostname)),
 		   "sethostname(\"%s\")", hostname) < 0 ? -1 : 0;
@@ -40,7 +40,7 @@ static const struct layer_option uts_options[] = {
 
 const struct layer uts_layer = {
 	.name = "uts",
-	/* exercise: ask clone(2) for a new UTS namespace: CLONE_NEWUTS */
+	/* exercise: 1. ask clone(2) for a new UTS namespace: CLONE_NEWUTS */
 	.clone_flags = CLONE_NEWUTS,
 	/* end exercise */
 	.options = uts_options,

@@ -39,6 +39,8 @@ int request(struct nlmsghdr *nlh, int harmless, const char *format, ...)
 int rtnl_dump(uint16_t type, size_t header_size, mnl_cb_t cb, void *data);
 void mac_for(struct in_addr addr, unsigned char mac[6]);
 int create_bridge(const char *name);
+int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address,
+		      pid_t pid);
 int set_link_master(const char *name, const char *master);
 int rename_link(const char *name, const char *new_name);
 int set_link_up(const char *name);

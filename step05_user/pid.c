@@ -21,7 +21,7 @@
  */
 static int check_pid_one(struct container *c)
 {
-	/* exercise: check with getpid(2) that the child is PID 1 of its new namespace; fail() if not */
+	/* exercise: 2. check with getpid(2) that the child is PID 1 of its new namespace; fail() if not */
 	pid_t inside = sys("pid", getpid(), "getpid()");
 
 	(void)c;
@@ -33,7 +33,7 @@ static int check_pid_one(struct container *c)
 
 const struct layer pid_layer = {
 	.name = "pid",
-	/* exercise: ask clone(2) for a new PID namespace: CLONE_NEWPID */
+	/* exercise: 1. ask clone(2) for a new PID namespace: CLONE_NEWPID */
 	.clone_flags = CLONE_NEWPID,
 	/* end exercise */
 	.in_child = check_pid_one,

@@ -129,6 +129,18 @@ static int make_dev_links(void)
 /* A /dev with only what programs expect; the host's disks are not in it. */
 static int make_dev(void)
 {
+	/* exercise: 3. build dev/ in the rootfs (the cwd), each call traced with sys("mount", ...):
+	 *   mount(2) a tmpfs on "dev", MS_NOSUID|MS_NOEXEC, "mode=755,size=64k";
+	 *   for null zero full random urandom tty: create an empty file dev/NAME (open(2),
+	 *   O_CREAT), then bind-mount (MS_BIND) the host's /dev/NAME onto it: no mknod(2),
+	 *   which a user namespace may not do;
+	 *   mkdir(2) dev/pts (0755) and dev/shm (01777); mount a devpts on dev/pts with
+	 *   "newinstance,ptmxmode=0666,mode=0620" (pts(4): its own ptys, not the host's)
+	 *   and a tmpfs on dev/shm, MS_NOSUID|MS_NOEXEC|MS_NODEV, "mode=1777,size=64m";
+	 *   symlink(2) dev/ptmx -> pts/ptmx, dev/fd -> /proc/self/fd, dev/stdin,
+	 *   dev/stdout, dev/stderr -> /proc/self/fd/0, 1, 2.
+	 * check: ^mount: /dev
+	 */
 	static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	const unsigned long nodev = MS_NOSUID | MS_NOEXEC;
 
@@ -146,12 +158,19 @@ static int make_dev(void)
 	    mount_traced("shm", "dev/shm", "tmpfs", nodev | MS_NODEV, "mode=1777,size=64m") < 0)
 		return -1;
 	return make_dev_links();
+	/* end exercise */
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one; see pivot_root(2). */
 static int enter_rootfs(void)
 {
-	/* exercise: pivot_root(2) the cwd (the rootfs) onto itself, umount2(2) the old root with MNT_DETACH, chdir(2) to / */
+	/* exercise: 5. pivot_root(2) the cwd (the rootfs) onto itself, umount2(2) the old root, chdir(2) to /
+	 *   glibc has no pivot_root() wrapper: syscall(SYS_pivot_root, new_root, put_old)
+	 *   (<sys/syscall.h>); both may be "." : the old root is stacked on top of the new
+	 *   one, and umount2(2) of "." with MNT_DETACH then drops it (lazily: host mounts
+	 *   may be busy); chdir("/") last. Not chroot(2): see the README.
+	 * check: ^mount: (a host file|the double-chroot|the old root)
+	 */
 	if (sys("mount", syscall(SYS_pivot_root, ".", "."), "pivot_root(\".\", \".\")") < 0)
 		return -1;
 	/* Detach, not unmount: host mounts may be busy; we only drop our view. */
@@ -170,19 +189,39 @@ static int attach_rootfs(struct container *c)
 		   "move_mount(idmapped rootfs, \"%s\")", rootfs) < 0 ? -1 : 0;
 }
 
+/* The kernel's own filesystems, while the host's are still visible (step05). */
+static int mount_kernel_filesystems(void)
+{
+	/* exercise: 4. mount(2) a sysfs on "sys", read-only, and a proc on "proc" (sysfs(5), proc(5)),
+	 *   both MS_NOSUID|MS_NODEV|MS_NOEXEC; the proc shows only this PID namespace.
+	 * check: ^mount: (/sys is read-only|ps inside|/proc inside)
+	 */
+	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (mount_traced("sysfs", "sys", "sysfs", safe | MS_RDONLY, NULL) < 0 ||
+	    mount_traced("proc", "proc", "proc", safe, NULL) < 0)
+		return -1;
+	return 0;
+	/* end exercise */
+}
+
 static int setup_mounts(struct container *c)
 {
-	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	const char *root;
 
-	/* Without this, mounts below would propagate to the host (shared is the default). */
+	/* exercise: 2. make every mount private, make the rootfs a mount point, chdir(2) into it:
+	 *   mount(2) NULL on "/" with MS_REC|MS_PRIVATE: the new namespace's mounts are
+	 *   copies shared with the host's (mount_namespaces(7)), so without this every
+	 *   mount below would propagate to the host;
+	 *   bind-mount (MS_BIND|MS_REC) the rootfs onto itself: pivot_root(2) needs a mount point.
+	 * check: ^mount: (the container.s mount namespace|a mount made inside|under a shared)
+	 */
 	if (mount_traced(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    attach_rootfs(c) < 0 || (root = overlay_mount(rootfs)) == NULL ||
 	    sys("mount", chdir(root), "chdir(\"%s\")", root) < 0)
 		return -1;
-	if (make_dev() < 0 ||
-	    mount_traced("sysfs", "sys", "sysfs", safe | MS_RDONLY, NULL) < 0 ||
-	    mount_traced("proc", "proc", "proc", safe, NULL) < 0)
+	/* end exercise */
+	if (make_dev() < 0 || mount_kernel_filesystems() < 0)
 		return -1;
 	return enter_rootfs();
 }
@@ -195,7 +234,9 @@ static const struct layer_option mount_options[] = {
 
 const struct layer mount_layer = {
 	.name = "mount",
+	/* exercise: 1. ask clone(2) for a new mount namespace: CLONE_NEWNS (mount_namespaces(7)) */
 	.clone_flags = CLONE_NEWNS,
+	/* end exercise */
 	.options = mount_options,
 	.before_clone = find_rootfs,
 	.in_child = setup_mounts,

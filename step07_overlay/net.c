@@ -35,7 +35,6 @@
 #include "kit.h"
 #include "net.h"
 
-#include <linux/veth.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,39 +124,6 @@ static int prepare_network(struct container *c)
 }
 
 /*
- * The peer is created directly in the netns pid lives in (IFLA_NET_NS_PID in
- * its own attributes, as `ip link add ... peer name P netns PID`): moving a
- * link between namespaces afterwards waits for an RCU grace period, 14 ms
- * per start where make bench measured it (tests/bench/README.md).
- */
-static int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address,
-			    pid_t pid)
-{
-	/* exercise: one RTM_NEWLINK request (link_request, request) of kind veth: NAME on the host, PEER with a MAC made from PEER_ADDRESS, created in process PID's netns (IFLA_NET_NS_PID) */
-	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data, *peer_info;
-	unsigned char mac[6];
-
-	mac_for(peer_address, mac);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peer_info = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	/* The peer is described as a link of its own: an ifinfomsg, then attributes. */
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
-	mnl_attr_nest_end(nlh, peer_info);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s netns=pid:%d "
-		       "address=%02x:%02x:%02x:%02x:%02x:%02x", name, peer, (int)pid,
-		       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	/* end exercise */
-}
-
-/*
  * The child is blocked on container.c's pipe until every after_clone hook
  * has run. Without that it could look for its end of the cable before it
  * is created in its namespace (rename: "No such device"), or exec COMMAND
@@ -167,6 +133,16 @@ static int create_veth_pair(const char *name, const char *peer, struct in_addr p
  */
 static int plug_cable(struct container *c)
 {
+	/* exercise: 2. (the parent, after clone) the cable: with --net none, nothing; else
+	 *   name the host end kitv<child pid> in net.host_end (snprintf), then, between
+	 *   rtnl_open() and rtnl_close() (netlink.c), create_veth_pair(net.host_end,
+	 *   net.peer_end, net.lease.address, c->child_pid): its peer is born in the
+	 *   child's netns; plug the host end into the bridge, set_link_master(.., BRIDGE),
+	 *   and set_link_up() it. The helpers trace each rtnetlink request for -v
+	 *   ("RTM_NEWLINK type=veth kitv<pid> peer=kitc<pid> netns=pid:<pid> address=0a:58:...").
+	 *   On failure return -1: the cleanup phase deletes what exists of the pair.
+	 * check: ^bridge:
+	 */
 	int ret;
 
 	if (net.mode == NET_NONE)
@@ -181,6 +157,7 @@ static int plug_cable(struct container *c)
 		ret = set_link_up(net.host_end);
 	rtnl_close();
 	return ret;  /* on failure, cleanup deletes whatever exists of the pair */
+	/* end exercise */
 }
 
 static int configure_eth0(void)
@@ -195,6 +172,13 @@ static int configure_eth0(void)
 /* Runs in the new netns; needs no file, so it works before or after pivot_root. */
 static int configure_inside(struct container *c)
 {
+	/* exercise: 3. (the child, in its new netns) between rtnl_open() and rtnl_close():
+	 *   bring lo up (set_link_up): a new netns's lo is down, even 127.0.0.1 fails;
+	 *   with --net bridge also: rename_link(net.peer_end, "eth0"), add_address() the
+	 *   lease's address with the subnet's prefix to eth0, set_link_up() eth0, and
+	 *   add_default_route() via subnet_gateway(net.subnet) on eth0.
+	 * check: ^(net none|bridge): (only lo|eth0 has)
+	 */
 	int ret;
 
 	(void)c;
@@ -205,6 +189,7 @@ static int configure_inside(struct container *c)
 		ret = configure_eth0();
 	rtnl_close();
 	return ret;
+	/* end exercise */
 }
 
 static void unplug_cable(struct container *c)
@@ -234,7 +219,9 @@ static const struct layer_option net_options[] = {
 
 const struct layer net_layer = {
 	.name = "net",
+	/* exercise: 1. ask clone(2) for a new network namespace: CLONE_NEWNET (network_namespaces(7)) */
 	.clone_flags = CLONE_NEWNET,
+	/* end exercise */
 	.options = net_options,
 	.before_clone = prepare_network,
 	.after_clone = plug_cable,

@@ -95,7 +95,14 @@ static int give_to_container_root(struct container *c)
 /* Called by mount.c in the child: lowerdir lists the topmost layer first. */
 const char *overlay_mount(const char *rootfs)
 {
-	/* exercise: mount(2) an overlay on merged: lowerdir = the --layer dirs, topmost first, then ROOTFS; upperdir, workdir; return merged, or NULL after fail() */
+	/* exercise: 1. mount(2) an overlay on overlay.merged: options "lowerdir=L1:L2:...:ROOTFS"
+	 *   (the --layer dirs, topmost first, i.e. from the last given, then ROOTFS at the
+	 *   bottom), "upperdir=" overlay.upper, "workdir=" overlay.work, and "userxattr" (in a
+	 *   user namespace overlayfs may set only user.* xattrs); trace the mount with
+	 *   sys("overlay", ...). Return overlay.merged, the new root; NULL after fail().
+	 * check: ^overlay:
+	 * stub: return rootfs;
+	 */
 	char options[MAX_LAYERS * (PATH_MAX + 1) + 3 * PATH_MAX];
 	int n = snprintf(options, sizeof(options), "lowerdir=");
 

@@ -56,6 +56,12 @@ static int check_host(struct container *c)
 /* mkdir(2) in a cgroup tree makes a cgroup: the kernel fills in its files. */
 static int make_cgroup(enum controller c)
 {
+	/* exercise: 1. make the container's cgroup in controller C's tree: mkdir(2) the
+	 *   directory cgroup_path(dir, c, CONTAINER, NULL) names (the kernel fills in its
+	 *   files), its parent "container-kit" first (make_kit_parent(c)), traced; set
+	 *   cg.created[c]. On v1 a new cpuset is empty: copy_cpuset(CONTAINER).
+	 * check: ^cgroups: COMMAND runs in
+	 */
 	char dir[PATH_MAX];
 	int tries = 0, result;
 
@@ -71,11 +77,18 @@ static int make_cgroup(enum controller c)
 					      "was killed: rmdir it", dir) : -1;
 	cg.created[c] = true;
 	return !cg.v2 && c == CPUSET ? copy_cpuset(CONTAINER) : 0;
+	/* end exercise */
 }
 
 static int write_limit(enum limit_id id, int i)
 {
-	/* exercise: write value I of limit ID into its file of the container's cgroup (limits[] names the v2 and the v1 file); name a refusal */
+	/* exercise: 2. write value I of limit ID into its file of the container's cgroup:
+	 *   limits[id] names the v2 and the v1 file (NULL: not on this version), and its
+	 *   controller; cgroup_path() builds the path, format_limit() the text ("max",
+	 *   "25000 100000", ...), write_cgroup_file() writes it. A refusal names the flag:
+	 *   fail("cgroup", "--%s %s: the kernel refused it%s", ..., refusal_hint(id, errno)).
+	 * check: ^cgroups: (docker.s flags become|--cpuset-cpus 0 pins|--device-write-bps)
+	 */
 	const char *file = cg.v2 ? limits[id].v2_file : limits[id].v1_file;
 	char path[PATH_MAX], text[64];
 
@@ -105,18 +118,17 @@ static int write_limits(void)
 	return 0;
 }
 
-/* The child waits on the go pipe meanwhile: it runs nothing before it is in. */
-static int create_cgroups(struct container *c)
+/* Writing a pid into cgroup.procs moves that process (cgroups(7)). */
+static int move_into_cgroups(pid_t child)
 {
+	/* exercise: 3. move the child into its cgroup of every controller the kit made one in
+	 *   (cg.owns_dir[i]): write its pid to that cgroup's "cgroup.procs" with
+	 *   write_cgroup_file(); then set cg.moved.
+	 * check: ^cgroups: COMMAND runs in
+	 */
 	char path[PATH_MAX], pid[16];
 
-	snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
-	for (int i = 0; i < NCONTROLLERS; i++)
-		if (cg.owns_dir[i] && make_cgroup(i) < 0)
-			return -1;
-	if (write_limits() < 0)
-		return -1;
-	snprintf(pid, sizeof(pid), "%d", (int)c->child_pid);
+	snprintf(pid, sizeof(pid), "%d", (int)child);
 	for (int i = 0; i < NCONTROLLERS; i++) {
 		if (!cg.owns_dir[i])
 			continue;
@@ -126,6 +138,19 @@ static int create_cgroups(struct container *c)
 		cg.moved = true;
 	}
 	return 0;
+	/* end exercise */
+}
+
+/* The child waits on the go pipe meanwhile: it runs nothing before it is in. */
+static int create_cgroups(struct container *c)
+{
+	snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
+	for (int i = 0; i < NCONTROLLERS; i++)
+		if (cg.owns_dir[i] && make_cgroup(i) < 0)
+			return -1;
+	if (write_limits() < 0)
+		return -1;
+	return move_into_cgroups(c->child_pid);
 }
 
 /* --- in_child: the cgroup namespace --------------------------------------- */
@@ -139,7 +164,9 @@ static int create_cgroups(struct container *c)
  */
 static int enter_cgroup_namespace(struct container *c)
 {
-	/* exercise: unshare(2) a new cgroup namespace: the container's cgroup becomes its root */
+	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
+	 *   the namespace's root, "/" in /proc/self/cgroup.
+	 * check: ^cgroups: inside its cgroup namespace */
 	(void)c;
 	return sys("cgroup", unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)") < 0 ? -1 : 0;
 	/* end exercise */

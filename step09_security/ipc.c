@@ -21,17 +21,23 @@
 
 static int mount_mqueue(struct container *c)
 {
+	/* exercise: 2. (the child, after pivot_root) mkdir(2) /dev/mqueue, mode 01777 (EEXIST is
+	 *   fine), and mount(2) a fresh "mqueue" filesystem there, MS_NOSUID|MS_NODEV|MS_NOEXEC:
+	 *   it shows the queues of the IPC namespace that mounts it (mq_overview(7)).
+	 * check: ^ipc:
+	 */
 	(void)c;
 	if (mkdir("/dev/mqueue", 01777) < 0 && errno != EEXIST)
 		return sys("ipc", -1, "mkdir(\"/dev/mqueue\")");
 	return sys("ipc", mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				NULL), "mount(\"mqueue\", \"/dev/mqueue\", \"mqueue\", "
 		   "MS_NOSUID|MS_NODEV|MS_NOEXEC)") < 0 ? -1 : 0;
+	/* end exercise */
 }
 
 const struct layer ipc_layer = {
 	.name = "ipc",
-	/* exercise: ask clone(2) for a new IPC namespace: CLONE_NEWIPC */
+	/* exercise: 1. ask clone(2) for a new IPC namespace: CLONE_NEWIPC (ipc_namespaces(7)) */
 	.clone_flags = CLONE_NEWIPC,
 	/* end exercise */
 	.in_child = mount_mqueue,

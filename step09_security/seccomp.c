@@ -88,6 +88,17 @@ int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 /* The calls of one entry of the table, by name: libseccomp knows each architecture's numbers. */
 static int add_denials(scmp_filter_ctx ctx, const struct denial *d, uint64_t caps)
 {
+	/* exercise: 1. (the parent, before clone) deny the calls of one table entry D:
+	 *   if a granted capability lifts it (d->lifted_by & caps), trace
+	 *   "seccomp: allow NAMES (a granted capability lifts it)" and add nothing;
+	 *   else trace "seccomp: NAMES -> ERRNO: WHY" (d->names, strerrorname_np(d->err),
+	 *   d->why; the tests expect "[security] seccomp: mount umount2 umount -> EPERM..."),
+	 *   then for each name of d->names (space-separated): its number for every
+	 *   architecture, seccomp_syscall_resolve_name(3) (__NR_SCMP_ERROR: unknown, fail),
+	 *   and add_rule(ctx, SCMP_ACT_ERRNO(d->err), nr, name, 0, NULL) - or, when
+	 *   d->which is not ALL_CALLS, deny_by_arguments(ctx, d, nr, name).
+	 * check: ^(seccomp|security): (every system call|root gets|-v traces)
+	 */
 	char names[128], *name, *save;
 
 	if (d->lifted_by & caps) {
@@ -108,6 +119,7 @@ static int add_denials(scmp_filter_ctx ctx, const struct denial *d, uint64_t cap
 			return -1;
 	}
 	return 0;
+	/* end exercise */
 }
 
 /* Everything is allowed but the table; ABIs the filter does not know are killed. */
@@ -144,7 +156,12 @@ int filter_prepare(uint64_t granted_caps)
 /* The last call before execve: from here on even the kit is filtered. */
 int filter_load(void)
 {
-	/* exercise: load the filter the parent built with seccomp_load(3), the last call before execve; no filter (unconfined): nothing */
+	/* exercise: 5. (the child, the last call before execve) load the filter the parent
+	 *   built, filter.ctx, with seccomp_load(3) (no filter, unconfined: nothing); trace
+	 *   a line that says "seccomp_load()" first: -v's last [security] line must be it.
+	 *   libseccomp returns -errno: neg_errno() makes it a sys() result.
+	 * check: ^(seccomp|security): (every system call|-v traces)
+	 */
 	int rc;
 
 	if (filter.ctx == NULL)

@@ -58,7 +58,13 @@ static void release(struct container *c)
 /* The bounding set caps what any later execve can give back, even a setuid-root binary. */
 static int drop_bounding_set(void)
 {
-	/* exercise: drop from the bounding set every capability not granted: cap_drop_bound(3) */
+	/* exercise: 2. drop from the bounding set every capability not granted (security.granted,
+	 *   a bit per capability: BIT(cap)) that is still in it (cap_get_bound(3) == 1), for
+	 *   cap from 0 to cap_max_bits(3): cap_drop_bound(3). Trace each with its name from
+	 *   cap_to_name(3): sys("security", ..., "cap_drop_bound(%s)", name), which -v prints
+	 *   as "[security] cap_drop_bound(cap_chown) = 0"; cap_free(3) the name.
+	 * check: ^security: (root gets Docker|-v traces)
+	 */
 	for (cap_value_t cap = 0; cap < cap_max_bits() && cap < 64; cap++) {
 		char *name;
 		int r;
@@ -131,7 +137,14 @@ static int switch_user(void)
  */
 static int set_capabilities(void)
 {
-	/* exercise: make the permitted and effective sets exactly the granted capabilities (cap_set_proc(3)); clear the ambient set */
+	/* exercise: 3. make the permitted and effective sets exactly the granted capabilities:
+	 *   cap_init(3), cap_set_flag(3) CAP_PERMITTED and CAP_EFFECTIVE for each, then
+	 *   cap_set_proc(3) traced as "cap_set_proc(pe=%s)" with caps_text(keep); then
+	 *   cap_reset_ambient(3), traced "cap_reset_ambient()". Keep CAP_SYS_ADMIN too when
+	 *   !security.no_new_privs && filter_enabled(): loading the filter needs it then
+	 *   (execve drops it: it is not in the bounding set).
+	 * check: ^security: root gets Docker
+	 */
 	uint64_t keep = security.granted;
 	cap_t caps = cap_init(), now;
 	char *text;
@@ -161,7 +174,11 @@ static int set_capabilities(void)
 /* Also what lets an unprivileged process load a seccomp filter. */
 static int set_no_new_privs(void)
 {
-	/* exercise: prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false: no execve may gain privileges */
+	/* exercise: 4. prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false
+	 *   (security.no_new_privs): no execve may gain privileges, not even a setuid binary.
+	 *   -v must show "[security] prctl(PR_SET_NO_NEW_PRIVS, 1) = 0".
+	 * check: ^security: (root gets Docker|-v traces)
+	 */
 	if (!security.no_new_privs)
 		return 0;
 	return sys("security", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),

@@ -57,7 +57,13 @@ static int prepare_maps(struct container *c)
 /* Root writes the map file itself; a user asks newuidmap/newgidmap. */
 static int write_map(const struct id_map *map, pid_t pid)
 {
-	/* exercise: write MAP's ranges, one 'inside outside count' line each, to /proc/PID/uid_map or gid_map; a rootless map needs newuidmap(1)/newgidmap(1) */
+	/* exercise: 2. (the parent) write MAP's ranges to /proc/PID/uid_map or gid_map (map->kind):
+	 *   one "inside outside count" line per range, all in ONE write(2) (the kernel
+	 *   takes a map file's first write only), through write_file("user", ...) so -v
+	 *   traces it; a rootless map that needs newuidmap(1)/newgidmap(1)
+	 *   (map->needs_helper): run_id_helper(map, pid) instead. user_namespaces(7).
+	 * check: ^user: (COMMAND is uid 0|uid_map and gid_map|the host sees COMMAND)
+	 */
 	char path[64], text[MAX_RANGES * 40] = "";
 
 	if (map->needs_helper)
@@ -118,11 +124,19 @@ static int become_root(struct container *c)
 	if (receive_rootfs(user.idmap_socket[1], c) < 0)
 		return -1;
 	close(user.idmap_socket[1]);
+	/* exercise: 3. (the child, once mapped) become root of the new namespace, each call
+	 *   traced with sys("user", ...): setgroups(2) to no groups, "setgroups(0, [])" (skip
+	 *   it when /proc/self/setgroups says "deny": it would fail), then
+	 *   "setresgid(0, 0, 0)" and "setresuid(0, 0, 0)" (setresuid(2)): until now the
+	 *   child's ids were unmapped (the overflow id, 65534).
+	 * check: ^user: (COMMAND is uid 0|the host sees COMMAND)
+	 */
 	if (setgroups_allowed() && sys("user", setgroups(0, NULL), "setgroups(0, [])") < 0)
 		return -1;
 	if (sys("user", setresgid(0, 0, 0), "setresgid(0, 0, 0)") < 0 ||
 	    sys("user", setresuid(0, 0, 0), "setresuid(0, 0, 0)") < 0)
 		return -1;
+	/* end exercise */
 	/* Changing ids cleared the parent-death signal: arm it again. */
 	if (sys("user", prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PR_SET_PDEATHSIG, SIGKILL)") < 0)
 		return -1;
@@ -146,7 +160,9 @@ static const struct layer_option user_options[] = {
 
 const struct layer user_layer = {
 	.name = "user",
+	/* exercise: 1. ask clone(2) for a new user namespace: CLONE_NEWUSER (user_namespaces(7)) */
 	.clone_flags = CLONE_NEWUSER,
+	/* end exercise */
 	.options = user_options,
 	.before_clone = prepare_maps,
 	.after_clone = write_maps,

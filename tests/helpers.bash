@@ -10,7 +10,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file
 
-KIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${KIT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${CONTAINER:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)/container}"
 : "${KIT_ROOTFS:=$KIT_TOP/rootfs}"
 PROGRAM_STEP=$(basename "$(dirname "$CONTAINER")" | sed -n 's/^step0*\([0-9][0-9]*\)_.*/\1/p')

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# run.sh [STEP] [--from STEP] [--last] [--filter REGEX] - runs the kit's bats tests, cumulatively.
+# run.sh [STEP] [--from STEP] [--last | --own-and-last] [--filter REGEX] - runs the kit's bats tests, cumulatively.
 # --from: only the tests of that step and later; --last: only against the
-# last built program (the VM run, where time is dear, uses both).
+# last built program (the VM run, where time is dear, uses both);
+# --own-and-last: each step's tests against its own program and the last
+# one (the sanitizer run: later steps carry the earlier layers' code as is).
 # --filter REGEX (or KIT_BATS_FILTER): only the tests whose names match (bats -f).
 #
 # Step K's tests run against step K's program AND every later step's program
@@ -19,11 +21,12 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-only='' from=0 last_only=false solution=''
+only='' from=0 last_only=false own_and_last=false solution=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--from) from=$((10#${2:?--from needs a step number})); shift ;;
 	--last) last_only=true ;;
+	--own-and-last) own_and_last=true ;;
 	--filter) KIT_BATS_FILTER=${2:?--filter needs a regex}; shift ;;
 	--solution) solution=${2:?--solution needs a directory}; shift ;;
 	*) only=$1 ;;
@@ -112,6 +115,7 @@ for tests_step in "${steps[@]}"; do
 	selected "$tests_step" || continue
 	for program_step in "${steps[@]}"; do
 		$last_only && [ "$program_step" != "${steps[-1]}" ] && continue
+		$own_and_last && [ "$program_step" != "${steps[-1]}" ] && [ "$program_step" != "$tests_step" ] && continue
 		[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] &&
 			run_tests root "$tests_step" "$program_step"
 	done
@@ -127,6 +131,7 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] &&
 		selected "$tests_step" && [ "$(step_number "$tests_step")" -le 5 ] || continue
 		for program_step in "${steps[@]}"; do
 			[ "$(step_number "$program_step")" -ge 5 ] || continue
+			$own_and_last && [ "$program_step" != "${steps[-1]}" ] && [ "$(step_number "$program_step")" -ne 5 ] && continue
 			run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
 				KIT_ROOTFS="$top/build/rootless/rootfs"
 		done
@@ -135,7 +140,7 @@ fi
 
 # The grader and the skeletons; the kit's own grade is the diagonal above.
 grading=false
-if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only; then
+if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only && ! $own_and_last; then
 	grading=true
 	echo "=== the grader and the skeletons (tests/grading)"
 	out=$reports/grading.tap

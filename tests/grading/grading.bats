@@ -32,6 +32,27 @@ declare -gA SKELETON_FILTER=(
 	[08]="^(ipc: |runtime: exec joins)"
 	[09]="^security: root gets Docker's 14 default"
 )
+# What each skeleton must not contain outside comments: the layer's clone
+# flag and the system calls (or the kit's wrappers of them) it teaches.
+declare -gA STRIPPED_CALLS=(
+	[01]="CLONE_NEWUTS sethostname(" [02]="CLONE_NEWPID getpid("
+	[03]="CLONE_NEWNS SYS_pivot_root umount2( MS_PRIVATE MS_BIND mount(" [04]="CLONE_NEWNET set_link_up( create_veth_pair( add_address( add_default_route("
+	[05]="CLONE_NEWUSER %s_map setresuid( setresgid( setgroups(" [06]="mkdir( cgroup.procs write_cgroup_file( unshare("
+	[07]="mount(\"overlay\"" [08]="CLONE_NEWIPC mount( setns("
+	[09]="cap_drop_bound( cap_set_proc( PR_SET_NO_NEW_PRIVS seccomp_load( SCMP_ACT_ERRNO seccomp_syscall_resolve_name("
+)
+# The previous step's tests that each skeleton, empty, must still pass: the
+# stubs leave the earlier layers working.
+declare -gA EARLIER_FILTER=(
+	[02]="^uts: the hostname inside is"
+	[03]="^pid: COMMAND is PID 1 inside"
+	[04]="^mount: (a host file outside the rootfs is unreachable|the old root is detached)"
+	[05]="^(net none: only lo|bridge: only lo and eth0 inside)"
+	[06]="^user: COMMAND is uid 0 and gid 0 inside"
+	[07]="^cgroups: (COMMAND runs in|inside its cgroup namespace)"
+	[08]="^overlay: the container.s root is an overlay"
+	[09]="^(ipc: |runtime: exec joins)"
+)
 declare -gA NEW_FILES=(
 	[01]="uts.c" [02]="pid.c" [03]="mount.c" [04]="net.c" [05]="user.c"
 	[06]="cgroup.c" [07]="overlay.c" [08]="ipc.c exec.c" [09]="security.c seccomp.c"
@@ -47,6 +68,9 @@ setup_file() {
 	done
 	wait
 }
+
+# code_of FILE: FILE's C without its comments.
+code_of() { perl -0pe 's{/\*.*?\*/}{}gs; s{//[^\n]*}{}g' "$1"; }
 
 # results FILE JQ-FILTER: a value of a grading run's results.json.
 results() { jq -r "$2" "$1/results.json"; }
@@ -86,7 +110,7 @@ own_steps_01_02() {
 	fi
 }
 
-@test "exercise: every step's skeleton builds; only its new layer's files change, to TODOs" {
+@test "exercise: every step's skeleton builds, with its tests and TODO list; only its new layer's files change, the layer's calls stripped" {
 	local nn dir f
 	if [ -f "$BATS_FILE_TMPDIR/skeleton-failed" ]; then
 		for nn in $(cat "$BATS_FILE_TMPDIR/skeleton-failed"); do cat "$BATS_FILE_TMPDIR/exercise-$nn.log"; done
@@ -94,7 +118,20 @@ own_steps_01_02() {
 	fi
 	for nn in 01 02 03 04 05 06 07 08 09; do
 		dir=$(ls -d "$BATS_FILE_TMPDIR/skeleton/step${nn}_"*)
-		assert [ ! -e "$dir/container" ] ; assert [ ! -e "$dir/tests" ]
+		assert [ ! -e "$dir/container" ]
+		# Self-sufficient: the step's tests, their helpers, make test, the TODO list first.
+		assert [ -f "$dir/tests/helpers.bash" ]
+		run grep -l '^load \.\./\.\./tests/helpers' "$dir"/tests/*.bats
+		assert_output ''
+		grep -q '^test: container' "$dir/Makefile"
+		assert_equal "$(head -n1 "$dir/README.md")" "# $(basename "$dir"): your exercise"
+		grep -q "^1\. \`[a-z_]*\.c:[0-9]*\`: " "$dir/README.md"
+		# The layer's clone flag and system calls are gone from the code (hints may name them).
+		for f in ${NEW_FILES[$nn]}; do
+			for call in ${STRIPPED_CALLS[$nn]}; do
+				code_of "$dir/$f" | grep -qF -- "$call" && fail "step$nn: $f still calls $call"
+			done
+		done
 		for f in "$KIT_TOP/$(basename "$dir")"/*.c "$KIT_TOP/$(basename "$dir")"/*.h; do
 			f=$(basename "$f")
 			if [[ " ${NEW_FILES[$nn]} " == *" $f "* ]]; then
@@ -125,17 +162,31 @@ skeleton_grades_below_full() {
 	assert_equal "$(results "$out" '[.tests[] | select(.test == "grade: the program builds")][0].status')" pass
 	# Every filtered test of the new layer failed.
 	assert_equal "$(results "$out" '[.tests[] | select((.test | startswith("grade:")) | not) | .status] | unique | join(",")')" fail
+	# Its own make test runs them, and fails too.
+	local dir
+	dir=$(ls -d "$BATS_FILE_TMPDIR/skeleton/step${nn}_"*)
+	cp -r "$dir" "$BATS_TEST_TMPDIR/own"
+	run make -s -C "$BATS_TEST_TMPDIR/own" test FILTER="${SKELETON_FILTER[$nn]}"
+	assert_failure
+	assert_output --regexp '^not ok 1 '
+	# The earlier layers still work: the previous step's tests pass on it.
+	[ -n "${EARLIER_FILTER[$nn]:-}" ] || return 0
+	run env CONTAINER="$BATS_TEST_TMPDIR/own/container" BATS_TEST_TIMEOUT=120 \
+		bats --filter "${EARLIER_FILTER[$nn]}" "$(ls -d "$KIT_TOP/step$(printf %02d $((10#$nn - 1)))_"*/tests)"
+	echo "$output"
+	assert_success
+	assert_output --regexp '^ok 1 '
 }
 
-@test "exercise: step01's skeleton grades below full" { skeleton_grades_below_full 01; }
-@test "exercise: step02's skeleton grades below full" { skeleton_grades_below_full 02; }
-@test "exercise: step03's skeleton grades below full" { skeleton_grades_below_full 03; }
-@test "exercise: step04's skeleton grades below full" { skeleton_grades_below_full 04; }
-@test "exercise: step05's skeleton grades below full" { skeleton_grades_below_full 05; }
-@test "exercise: step06's skeleton grades below full" { skeleton_grades_below_full 06; }
-@test "exercise: step07's skeleton grades below full" { skeleton_grades_below_full 07; }
-@test "exercise: step08's skeleton grades below full" { skeleton_grades_below_full 08; }
-@test "exercise: step09's skeleton grades below full" { skeleton_grades_below_full 09; }
+@test "exercise: step01's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 01; }
+@test "exercise: step02's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 02; }
+@test "exercise: step03's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 03; }
+@test "exercise: step04's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 04; }
+@test "exercise: step05's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 05; }
+@test "exercise: step06's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 06; }
+@test "exercise: step07's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 07; }
+@test "exercise: step08's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 08; }
+@test "exercise: step09's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 09; }
 
 @test "grading: the kit's own solution gets full marks, every step and every exercise" {
 	local out=$BATS_TEST_TMPDIR/grade
