@@ -163,19 +163,20 @@ skeleton_grades_below_full() {
 	# Every filtered test of the new layer failed.
 	assert_equal "$(results "$out" '[.tests[] | select((.test | startswith("grade:")) | not) | .status] | unique | join(",")')" fail
 	# Its own make test runs them, and fails too.
-	local dir
+	local dir own
 	dir=$(ls -d "$BATS_FILE_TMPDIR/skeleton/step${nn}_"*)
-	cp -r "$dir" "$BATS_TEST_TMPDIR/own"
-	run make -s -C "$BATS_TEST_TMPDIR/own" test FILTER="${SKELETON_FILTER[$nn]}"
+	own=$BATS_TEST_TMPDIR/own/$(basename "$dir")
+	mkdir -p "$BATS_TEST_TMPDIR/own" && cp -r "$dir" "$own"
+	run make -s -C "$own" test FILTER="${SKELETON_FILTER[$nn]}"
 	assert_failure
-	assert_output --regexp '^not ok 1 '
+	assert_output --partial 'not ok 1 '
 	# The earlier layers still work: the previous step's tests pass on it.
 	[ -n "${EARLIER_FILTER[$nn]:-}" ] || return 0
-	run env CONTAINER="$BATS_TEST_TMPDIR/own/container" BATS_TEST_TIMEOUT=120 \
+	run env CONTAINER="$own/container" BATS_TEST_TIMEOUT=120 \
 		bats --filter "${EARLIER_FILTER[$nn]}" "$(ls -d "$KIT_TOP/step$(printf %02d $((10#$nn - 1)))_"*/tests)"
 	echo "$output"
 	assert_success
-	assert_output --regexp '^ok 1 '
+	assert_output --partial 'ok 1 '  # at least one ran
 }
 
 @test "exercise: step01's skeleton fails its new layer's tests, by the grader and its make test; the previous step's pass" { skeleton_grades_below_full 01; }
