@@ -164,7 +164,7 @@ add_tests() {
 		echo "# test probes come from the kit at KIT."
 		echo "KIT ?= $top"
 		echo "test: container"
-		printf '\t%s\n' "KIT_TOP=\$(KIT) bats \$(if \$(FILTER),--filter '\$(FILTER)') tests"
+		printf '\t%s\n' "KIT_TOP=\$(KIT) bats \$(if \$(FILTER),--filter \"\$\$FILTER\") tests"
 		echo ".PHONY: test"
 	} >>"$out/Makefile"
 }

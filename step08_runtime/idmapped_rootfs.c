@@ -17,7 +17,20 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* An idmapped mount maps to the child's user namespace: none if it shares ours. */
+static bool has_own_user_namespace(pid_t pid)
+{
+	char path[64];
+	struct stat ours, theirs;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (stat("/proc/self/ns/user", &ours) < 0 || stat(path, &theirs) < 0)
+		return true;  /* let open_tree/mount_setattr report it */
+	return ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev;
+}
 
 /* The mount as a file descriptor, or -1: the child then bind-mounts the rootfs. */
 int make_idmapped_rootfs(struct container *c)
@@ -33,6 +46,8 @@ int make_idmapped_rootfs(struct container *c)
 
 	if (geteuid() != 0)
 		return -1;  /* rootless: the rootfs should be the user's own */
+	if (!has_own_user_namespace(c->child_pid))
+		return -1;
 	tree = open_tree(AT_FDCWD, c->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (sys("user", tree, "open_tree(\"%s\", OPEN_TREE_CLONE)", c->rootfs) < 0)
 		return -1;
