@@ -145,12 +145,19 @@ kit_setup() {
 # here is written to it first, "process PID", so the program that left it
 # is still charged for it.
 kit_teardown() {
-	local pid
+	local pid mnt
 	stop_all_bg
 	for pid in $(test_processes); do
 		if [ -n "${KIT_LEFTOVERS:-}" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$CONTAINER")" ]; then
 			echo "process $pid" >>"$KIT_LEFTOVERS"
 		fi
 		kill -KILL "$pid" 2>/dev/null || true
+	done
+	# A mount a test made "inside" (its source named kit-...) that reached the
+	# host - a program without its mount namespace, a skeleton - is undone.
+	for mnt in $(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 2) ~ /^kit-/) print $5; break } }' \
+		/proc/self/mountinfo); do
+		awk -v m="$mnt" '$1 == m { found = 1 } END { exit !found }' <<<"$HOST_MOUNTS_BEFORE" ||
+			umount -l "$mnt" 2>/dev/null || true
 	done
 }
