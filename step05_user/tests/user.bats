@@ -21,6 +21,14 @@ teardown() {
 	assert_output --regexp '^uid=0\(root\) gid=0\(root\)'
 }
 
+@test "user: the kit's supplementary groups do not reach COMMAND" {
+	[ -z "${KIT_AS_USER:-}" ] || skip "rootless: the groups are the user's own (newgidmap maps them, or setgroups is denied)"
+	# Started with groups 4 and 27: COMMAND, root inside, has none (setgroups(0)).
+	run setpriv --groups 4,27 -- "$CONTAINER" "${KIT_OPTS[@]}" -- grep '^Groups:' /proc/self/status
+	assert_success
+	assert_output --regexp '^Groups:[[:space:]]*$'
+}
+
 @test "user: uid_map and gid_map inside show the mapping, the host's shows none" {
 	run kit -- cat /proc/self/uid_map /proc/self/gid_map
 	assert_success

@@ -149,6 +149,32 @@ assert_dead() {
 	assert_cgroup_gone "$cg"
 }
 
+# The I/O limits, as files: read from the host, so this holds where the
+# container cannot reach a block device (the throttling test below skips then).
+@test "cgroups: --device-write-bps and --device-read-iops become io.max or the blkio throttle files" {
+	local cg dev
+	command -v losetup >/dev/null || skip "no losetup"
+	truncate -s 64M "$BATS_TEST_TMPDIR/disk.img"
+	LOOP_DEVICE=$(losetup --find --show "$BATS_TEST_TMPDIR/disk.img") || skip "no loop device"
+	dev="$((16#$(stat -c %t "$LOOP_DEVICE"))):$((16#$(stat -c %T "$LOOP_DEVICE")))"
+	start_bg --device-write-bps "$LOOP_DEVICE:1mb" --device-read-iops "$LOOP_DEVICE:100" \
+		-- sh -c 'echo ready; exec sleep 1000'
+	cg=$(container_cgroup)
+	if cgroup_v2; then
+		run grep "^$dev " "/sys/fs/cgroup$cg/io.max"
+		assert_output --partial "wbps=1048576"
+		assert_output --partial "riops=100"
+	else
+		run cat "/sys/fs/cgroup/blkio$cg/blkio.throttle.write_bps_device"
+		assert_output "$dev 1048576"
+		run cat "/sys/fs/cgroup/blkio$cg/blkio.throttle.read_iops_device"
+		assert_output "$dev 100"
+	fi
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	assert_cgroup_gone "$cg"
+}
+
 @test "cgroups: --cpuset-cpus 0 pins COMMAND to CPU 0 (v1: cpuset.mems copied too)" {
 	run kit --cpuset-cpus 0 -- grep Cpus_allowed_list /proc/self/status
 	if [ "$status" -eq 125 ] && [[ $output == *"systemd manages"* ]]; then

@@ -195,6 +195,8 @@ assert_gone() {
 	assert_file_contains "$(out_file life1)" "got TERM"
 	run rt delete life1
 	assert_success
+	# The monitor recorded "stopped" once its cleanup was done: nothing to warn of.
+	assert_output ''
 	assert_gone life1 "$pid" "$monitor"
 	run rt state life1
 	assert_equal "$status" 125

@@ -108,6 +108,16 @@ no_32bit_abi() {
 	assert_line "Seccomp:2"
 }
 
+@test "security: capabilities the kit inherits (inheritable, ambient) do not reach COMMAND" {
+	[ -z "${KIT_AS_USER:-}" ] || skip "rootless: setpriv would need the capabilities it passes on"
+	# The kit started with CAP_NET_RAW and CAP_SYS_TIME inheritable and ambient:
+	# only the granted set may be left, in every set (cap_set_proc, cap_reset_ambient).
+	run setpriv --inh-caps +net_raw,+sys_time --ambient-caps +net_raw,+sys_time -- \
+		"$CONTAINER" "${KIT_OPTS[@]}" -- awk '/^Cap[A-Za-z]+:/ { $1 = $1; sub(/: */, ":"); print }' /proc/self/status
+	assert_success
+	assert_caps "$DOCKER_DEFAULT_CAPS"
+}
+
 @test "security: --cap-drop ALL --cap-add NET_BIND_SERVICE leaves exactly that one, in every set" {
 	read_status --cap-drop ALL --cap-add NET_BIND_SERVICE
 	assert_caps "$(hex_caps $((1 << 10)))"
