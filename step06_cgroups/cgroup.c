@@ -249,4 +249,3 @@ const struct layer cgroup_layer = {
 	.in_child = enter_cgroup_namespace,
 	.cleanup = remove_cgroups,
 };
-

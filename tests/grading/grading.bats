@@ -149,6 +149,21 @@ own_steps_01_02() {
 	assert_output --partial "will not overwrite"
 }
 
+@test "exercise: every skeleton with the solution's marked lines put back is the solution, byte for byte: full marks" {
+	local nn dir f
+	[ ! -f "$BATS_FILE_TMPDIR/skeleton-failed" ] || fail "a skeleton did not build (see the test above)"
+	for nn in 01 02 03 04 05 06 07 08 09; do
+		dir=$(basename "$(ls -d "$BATS_FILE_TMPDIR/skeleton/step${nn}_"*)")
+		for f in ${NEW_FILES[$nn]}; do
+			"$KIT_TOP/scripts/restore-skeleton.py" "$KIT_TOP/$dir/$f" "$BATS_FILE_TMPDIR/skeleton/$dir/$f" "$nn" \
+				>"$BATS_TEST_TMPDIR/$f.$nn" || fail "$dir/$f: cannot be restored"
+			cmp "$BATS_TEST_TMPDIR/$f.$nn" "$KIT_TOP/$dir/$f" || fail "$dir/$f: restored, it is not the solution"
+		done
+	done
+	# Identical sources: the solution's full marks (the test below, and the
+	# matrix's diagonal) are the restored skeleton's.
+}
+
 # skeleton_grades_below_full NN: the kit's tests of the new layer fail on the
 # skeleton, so make check SOLUTION=... STEP=NN fails; the build itself passes.
 skeleton_grades_below_full() {
