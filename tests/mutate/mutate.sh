@@ -52,7 +52,9 @@ if [ "${1:-}" = --run ]; then
 		mkdir -p /run/container-kit
 		# shellcheck disable=SC2016
 		unshare "${opts[@]}" -- bash -c '
-			case ",$0," in *,net,*) ip link set lo up || exit 2 ;; esac
+			# A new netns may copy the host'"'"'s ip_forward (on once the kit ran):
+			# off, as on a host that never ran it, or net-forward cannot be seen.
+			case ",$0," in *,net,*) { ip link set lo up && echo 0 >/proc/sys/net/ipv4/ip_forward; } || exit 2 ;; esac
 			case ",$0," in *,mnt,*) mount -t tmpfs kit-mutate /run/container-kit || exit 2 ;; esac
 			exec "$@"' "$list" "$@"
 	else
