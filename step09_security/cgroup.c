@@ -56,10 +56,9 @@ static int check_host(struct container *c)
 /* mkdir(2) in a cgroup tree makes a cgroup: the kernel fills in its files. */
 static int make_cgroup(enum controller c)
 {
-	/* exercise: 1. make the container's cgroup in controller C's tree: mkdir(2) the
-	 *   directory cgroup_path(dir, c, CONTAINER, NULL) names (the kernel fills in its
-	 *   files), its parent "container-kit" first (make_kit_parent(c)), traced; set
-	 *   cg.created[c]. On v1 a new cpuset is empty: copy_cpuset(CONTAINER).
+	/* exercise: 1. make the container's cgroup in controller C's tree: mkdir(2), traced, the
+	 *   directory cgroup_path(dir, c, CONTAINER, NULL) names, its parent first
+	 *   (make_kit_parent(c)); set cg.created[c]. v1's new cpuset is empty: copy_cpuset().
 	 * check: ^cgroups: COMMAND runs in
 	 */
 	char dir[PATH_MAX];
