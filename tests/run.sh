@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# run.sh [STEP] [--from STEP] [--last | --own-and-last] [--filter REGEX] - runs the kit's bats tests, cumulatively.
-# --from: only the tests of that step and later; --last: only against the
-# last built program (the VM run, where time is dear, uses both);
-# --own-and-last: each step's tests against its own program and the last
-# one (the sanitizer run: later steps carry the earlier layers' code as is).
-# --filter REGEX (or KIT_BATS_FILTER): only the tests whose names match (bats -f).
+# run.sh [STEP] [--from STEP] [--last] [--matrix own-and-last|rest|full]
+#        [--no-grading] [--filter REGEX] - runs the kit's bats tests, cumulatively.
 #
 # Step K's tests run against step K's program AND every later step's program
 # (CONTAINER=...), so the final container provably keeps every layer. From
 # step05 on, steps 01-05's tests run a second time with the program started
-# by an unprivileged user (rootless). Prints a table (rows: whose tests;
-# columns: which program), writes JUnit reports to build/reports/, and ends
-# with one line: "N passed, N failed, N skipped". A whole run (no STEP, no
-# --from, --last or --filter) then runs tests/grading/ (the grader and the
-# skeletons), which scores the matrix's diagonal as the kit's own grade.
+# by an unprivileged user (rootless). Which of those cells run:
+#   --matrix own-and-last (make check's): each step's tests against its own
+#     program and the last one (rootless: against step05's and the last);
+#     the middle columns run the same C, which later steps carry unchanged;
+#   --matrix rest (CI's second job): the cells own-and-last leaves out, then
+#     every step's empty skeleton (make exercise) against every earlier
+#     step's tests: a stub stops only its own layer;
+#   --matrix full: both.
+# --last: only against the last built program (the VM run, where time is
+# dear). --filter REGEX (or KIT_BATS_FILTER): only the tests whose names
+# match (bats -f).
+# Prints a table (rows: whose tests; columns: which program), writes JUnit
+# reports to build/reports/, and ends with one line: "N passed, N failed, N
+# skipped". A whole run (no STEP, --from, --last or --filter; not rest) then
+# runs tests/grading/ (the grader and the skeletons), which scores the
+# matrix's diagonal as the kit's own grade; --no-grading leaves it out (the
+# sanitizer run: the grader is bash).
 #
 # --solution DIR: instead, grades a student's copy of the step directories
 # with these tests (scripts/grade.sh --check: fails unless full marks), STEP
@@ -21,12 +29,14 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-only='' from=0 last_only=false own_and_last=false solution=''
+only='' from=0 last_only=false matrix=full no_grading=false solution=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--from) from=$((10#${2:?--from needs a step number})); shift ;;
 	--last) last_only=true ;;
-	--own-and-last) own_and_last=true ;;
+	--matrix) matrix=${2:?--matrix needs own-and-last, rest or full}; shift
+		case "$matrix" in own-and-last | rest | full) ;; *) echo "run.sh: --matrix $matrix: not own-and-last, rest or full" >&2; exit 2 ;; esac ;;
+	--no-grading) no_grading=true ;;
 	--filter) KIT_BATS_FILTER=${2:?--filter needs a regex}; shift ;;
 	--solution) solution=${2:?--solution needs a directory}; shift ;;
 	*) only=$1 ;;
@@ -59,14 +69,18 @@ declare -A cell
 total_pass=0 total_fail=0 total_skip=0
 
 # run_tests MODE TESTS-STEP PROGRAM-STEP [VAR=VALUE...]: one bats run, counted.
+# PROGRAM-STEP is a step directory of the kit, or a path (a skeleton's).
 run_tests() {
-	local mode=$1 tests_step=$2 program_step=$3 name out pass skip fail
+	local mode=$1 tests_step=$2 program_step=$3 program name out pass skip fail
 	shift 3
+	program=$program_step
+	[[ $program == /* ]] || program=$top/$program
+	program_step=$(basename "$program_step")
 	name="${mode}-${tests_step%%_*}-on-${program_step%%_*}"
 	out=$reports/$name.tap
-	echo "=== ${tests_step}'s tests against ${program_step}/container ($mode)"
+	echo "=== ${tests_step}'s tests against ${program#"$top/"}/container ($mode)"
 	# Every test has a time bound: a hang fails that test, not the whole run.
-	env "$@" CONTAINER="$top/$program_step/container" BATS_TEST_TIMEOUT=180 \
+	env "$@" CONTAINER="$program/container" BATS_TEST_TIMEOUT=180 \
 		bats --tap --report-formatter junit --output "$reports" \
 		${KIT_BATS_FILTER:+--filter "$KIT_BATS_FILTER"} "$top/$tests_step/tests" >"$out" 2>&1
 	mv -f "$reports/report.xml" "$reports/$name.xml" 2>/dev/null
@@ -105,19 +119,36 @@ print_table() {
 	for t in "${steps[@]}"; do
 		selected "$t" || continue
 		[ "$mode" = rootless ] && [ "$(step_number "$t")" -gt 5 ] && continue
+		[ "$mode" = skeleton ] && [ "$t" = "${steps[-1]}" ] && continue
 		printf '%-16s' "$t"
 		for p in "${steps[@]}"; do printf '%8s' "${cell[$mode,$t,$p]:--}"; done
 		echo
 	done
 }
 
+# in_matrix MODE TESTS-STEP PROGRAM-STEP: does --matrix (or --last) run this cell?
+in_matrix() {
+	local mode=$1 tests_step=$2 program_step=$3 own_or_last=false
+	[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] || return 1
+	[ "$program_step" = "${steps[-1]}" ] && own_or_last=true
+	[ "$mode" = root ] && [ "$program_step" = "$tests_step" ] && own_or_last=true
+	[ "$mode" = rootless ] && [ "$(step_number "$program_step")" -eq 5 ] && own_or_last=true
+	if $last_only; then
+		[ "$program_step" = "${steps[-1]}" ]
+		return
+	fi
+	case $matrix in
+	full) return 0 ;;
+	own-and-last) $own_or_last ;;
+	rest) ! $own_or_last ;;
+	esac
+}
+
 for tests_step in "${steps[@]}"; do
 	selected "$tests_step" || continue
 	for program_step in "${steps[@]}"; do
-		$last_only && [ "$program_step" != "${steps[-1]}" ] && continue
-		$own_and_last && [ "$program_step" != "${steps[-1]}" ] && [ "$program_step" != "$tests_step" ] && continue
-		[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] &&
-			run_tests root "$tests_step" "$program_step"
+		in_matrix root "$tests_step" "$program_step" || continue
+		run_tests root "$tests_step" "$program_step"
 	done
 done
 
@@ -131,16 +162,40 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] &&
 		selected "$tests_step" && [ "$(step_number "$tests_step")" -le 5 ] || continue
 		for program_step in "${steps[@]}"; do
 			[ "$(step_number "$program_step")" -ge 5 ] || continue
-			$own_and_last && [ "$program_step" != "${steps[-1]}" ] && [ "$(step_number "$program_step")" -ne 5 ] && continue
-			run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
+			in_matrix rootless "$tests_step" "$program_step" || continue
+				run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
 				KIT_ROOTFS="$top/build/rootless/rootfs"
+		done
+	done
+fi
+
+# Every step's empty skeleton (make exercise) against every earlier step's
+# tests, as root: its stubs stop its own layer only (tests/grading proves
+# that its own layer's tests fail on it).
+skeletons=()
+if [ "$matrix" != own-and-last ] && ! $last_only; then
+	rm -rf "$top/build/skeletons"
+	for program_step in "${steps[@]:1}"; do
+		if "$top/scripts/exercise.sh" "$(step_number "$program_step")" "$top/build/skeletons" >/dev/null &&
+			make -s -C "$top/build/skeletons/$program_step" >/dev/null; then
+			skeletons+=("$program_step")
+		else
+			echo "run.sh: the skeleton of $program_step does not build" >&2
+			total_fail=$((total_fail + 1))
+		fi
+	done
+	for tests_step in "${steps[@]}"; do
+		selected "$tests_step" || continue
+		for program_step in "${skeletons[@]}"; do
+			[ "$(step_number "$program_step")" -gt "$(step_number "$tests_step")" ] &&
+				run_tests skeleton "$tests_step" "$top/build/skeletons/$program_step"
 		done
 	done
 fi
 
 # The grader and the skeletons; the kit's own grade is the diagonal above.
 grading=false
-if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only && ! $own_and_last; then
+if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only && [ "$matrix" != rest ] && ! $no_grading; then
 	grading=true
 	echo "=== the grader and the skeletons (tests/grading)"
 	out=$reports/grading.tap
@@ -160,6 +215,11 @@ echo "cgroup hierarchy of this run: $(stat -fc %T /sys/fs/cgroup | sed 's/cgroup
 echo "Passed/run, per step's tests (rows) against each step's program (columns); ! = failures"
 print_table root
 if $rootless; then echo; print_table rootless; fi
+if [ "${#skeletons[@]}" -gt 0 ]; then
+	echo
+	echo "Each step's empty skeleton (columns) against the earlier steps' tests (rows):"
+	print_table skeleton
+fi
 if $grading; then echo; echo "tests/grading (grader, skeletons): $grading_cell"; fi
 [ -z "${KIT_BATS_FILTER:-}" ] || echo "Only the tests whose names match: $KIT_BATS_FILTER"
 echo "JUnit reports: $reports/"
