@@ -15,14 +15,6 @@
 #include <strings.h>
 #include <sys/capability.h>
 
-/* Docker's default set: what a typical image's root needs, nothing that reaches the host. */
-#define DOCKER_DEFAULT_CAPS                                                     \
-	(BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) |             \
-	 BIT(CAP_FOWNER) | BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) | BIT(CAP_SETGID) | \
-	 BIT(CAP_SETUID) | BIT(CAP_SETFCAP) | BIT(CAP_SETPCAP) |                 \
-	 BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) |       \
-	 BIT(CAP_AUDIT_WRITE))
-
 /* "net_bind_service", "CAP_NET_BIND_SERVICE": case and prefix do not matter. */
 static int parse_cap(const char *option, const char *value, cap_value_t *cap)
 {

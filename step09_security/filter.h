@@ -10,6 +10,7 @@
 #define FILTER_H
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +45,10 @@ scmp_filter_ctx profile_from_file(const char *file, uint64_t caps);
 scmp_filter_ctx new_filter(uint32_t default_action);
 int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 	     unsigned count, const struct scmp_arg_cmp *cmp);
+int filter_export(int fd);  /* the built filter as BPF, for make (filter_gen.c) */
+
+/* precompiled_filter.c: the default filter make built (default_filter.h). */
+bool precompiled_filter_fits(uint64_t caps);
+int precompiled_filter_load(void);
 
 #endif

@@ -17,6 +17,10 @@
  * a granted capability is meant to allow (mount with CAP_SYS_ADMIN...) is
  * left out, so --cap-add means what it says.
  *
+ * The same code runs at build time too: make builds the default filter
+ * once and keeps its BPF (filter_gen.c, precompiled_filter.c), which the
+ * kernel gets unchanged, so a start need not build it again.
+ *
  * The parent builds the filter before clone, so a bad profile is reported
  * before anything exists; the child loads it as the very last thing before
  * execve. The filter therefore applies to that execve: a profile must
@@ -29,7 +33,7 @@
  * Chapter: 6.2 Seccomp (the JSON format, seccomp=unconfined).
  * Man pages: seccomp(2), seccomp_init(3), seccomp_rule_add(3),
  *            seccomp_syscall_resolve_name(3), seccomp_load(3),
- *            seccomp_attr_set(3).
+ *            seccomp_attr_set(3), seccomp_export_bpf(3).
  */
 #include "kit.h"
 #include "filter.h"
@@ -40,6 +44,7 @@
 /* The filter the parent builds and the child loads, and the option that chose it. */
 static struct filter_state {
 	scmp_filter_ctx ctx;
+	bool precompiled;          /* the same default filter, built by make instead */
 	const char *profile_file;  /* --security-opt seccomp=FILE */
 	bool unconfined;           /* --security-opt seccomp=unconfined */
 } filter;
@@ -148,9 +153,23 @@ int filter_prepare(uint64_t granted_caps)
 		trace("security", "seccomp: unconfined, no filter");
 		return 0;
 	}
+	/* Speed, not a lesson: make ran default_profile() once, for these
+	 * capabilities, and kept the BPF (precompiled_filter.c). -v builds it
+	 * here, to show its rules. */
+	if (!filter.profile_file && !verbose && precompiled_filter_fits(granted_caps)) {
+		filter.precompiled = true;
+		return 0;
+	}
 	filter.ctx = filter.profile_file ? profile_from_file(filter.profile_file, granted_caps)
 					 : default_profile(granted_caps);
 	return filter.ctx ? 0 : -1;
+}
+
+/* make: the filter filter_prepare() built, as the BPF the kernel gets (filter_gen.c). */
+int filter_export(int fd)
+{
+	return (int)sys("security", neg_errno(seccomp_export_bpf(filter.ctx, fd)),
+			"seccomp_export_bpf()");
 }
 
 /* The last call before execve: from here on even the kit is filtered. */
@@ -164,6 +183,8 @@ int filter_load(void)
 	 */
 	int rc;
 
+	if (filter.precompiled)
+		return precompiled_filter_load();
 	if (filter.ctx == NULL)
 		return 0;
 	trace("security", "seccomp_load(): from here on, execve included, the filter applies");

@@ -10,11 +10,21 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/capability.h>
 #include <sys/types.h>
 
 #define BIT(cap) (UINT64_C(1) << (cap))
 #define MAX_GROUPS 32
 #define MAX_TMPFS 16
+
+/* Docker's default set: what a typical image's root needs, nothing that reaches the host
+ * (caps.c; make compiles the default seccomp filter for it: filter_gen.c). */
+#define DOCKER_DEFAULT_CAPS                                                     \
+	(BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) |             \
+	 BIT(CAP_FOWNER) | BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) | BIT(CAP_SETGID) | \
+	 BIT(CAP_SETUID) | BIT(CAP_SETFCAP) | BIT(CAP_SETPCAP) |                 \
+	 BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) |       \
+	 BIT(CAP_AUDIT_WRITE))
 
 struct tmpfs_mount {
 	char path[PATH_MAX];

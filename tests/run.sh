@@ -170,8 +170,10 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] &&
 fi
 
 # Every step's empty skeleton (make exercise) against every earlier step's
-# tests, as root: its stubs stop its own layer only (tests/grading proves
-# that its own layer's tests fail on it).
+# tests, as root, judged as the previous step's program (KIT_PROGRAM_STEP:
+# a test that expects a later layer, such as "namespaces: each is new
+# exactly from the step that adds it", expects it absent): its stubs stop
+# its own layer only. tests/grading proves its own layer's tests fail on it.
 skeletons=()
 if [ "$matrix" != own-and-last ] && ! $last_only; then
 	rm -rf "$top/build/skeletons"
@@ -188,7 +190,8 @@ if [ "$matrix" != own-and-last ] && ! $last_only; then
 		selected "$tests_step" || continue
 		for program_step in "${skeletons[@]}"; do
 			[ "$(step_number "$program_step")" -gt "$(step_number "$tests_step")" ] &&
-				run_tests skeleton "$tests_step" "$top/build/skeletons/$program_step"
+				run_tests skeleton "$tests_step" "$top/build/skeletons/$program_step" \
+					KIT_PROGRAM_STEP=$(($(step_number "$program_step") - 1))
 		done
 	done
 fi

@@ -246,6 +246,47 @@ no_32bit_abi() {
 	[ "$kernel_other" -ge 25 ] || fail "only $kernel_other calls differ unconfined"
 }
 
+# kernel_filters PID: the seccomp filters the kernel holds for PID (tests/tools/seccomp_dump.c).
+kernel_filters() { "$KIT_TOP/tests/tools/bin/seccomp_dump" "$1"; }
+
+@test "seccomp: the default filter make compiled is the very program libseccomp builds at a start" {
+	# Without -v the kit loads the BPF that make built (precompiled_filter.c);
+	# -v builds the filter with libseccomp at the start, to trace its rules.
+	# The kernel's copy of each must be the same, instruction by instruction.
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
+	run kernel_filters "$BG_CHILD"
+	assert_success
+	local precompiled=$output
+	stop_all_bg
+	start_bg -v -- sh -c 'echo ready; exec sleep 1000'
+	grep -q '^\[security\] seccomp_load()' "$BG_OUT" || fail "-v did not build the filter at the start"
+	run kernel_filters "$BG_CHILD"
+	assert_success
+	stop_all_bg
+	[ "$(grep -c '^filter 0: ' <<<"$precompiled")" -gt 100 ] || fail "no default filter in the kernel: $precompiled"
+	assert_equal "$precompiled" "$output"
+	# A granted capability that lifts a rule (SYS_ADMIN: mount) needs another
+	# program: the start builds it, and the kernel gets a different one.
+	start_bg --cap-add SYS_ADMIN -- sh -c 'echo ready; exec sleep 1000'
+	run kernel_filters "$BG_CHILD"
+	assert_success
+	[ "$output" != "$precompiled" ] || fail "--cap-add SYS_ADMIN got the default filter"
+}
+
+@test "seccomp: a start without -v builds no filter: it makes one seccomp(2) call, the load" {
+	command -v strace >/dev/null || skip "strace is not installed (scripts/packages.txt)"
+	# libseccomp asks the kernel which actions it supports before it builds a
+	# filter (SECCOMP_GET_ACTION_AVAIL); the precompiled filter needs no question.
+	run strace -f -qq -e trace=seccomp -o "$BATS_TEST_TMPDIR/strace" "$CONTAINER" "${KIT_OPTS[@]}" -- true
+	assert_success
+	run grep -c 'seccomp(' "$BATS_TEST_TMPDIR/strace"
+	assert_output 1
+	grep -q 'seccomp(SECCOMP_SET_MODE_FILTER, 0, ' "$BATS_TEST_TMPDIR/strace" || fail "$(cat "$BATS_TEST_TMPDIR/strace")"
+	run strace -f -qq -e trace=seccomp -o "$BATS_TEST_TMPDIR/strace-v" "$CONTAINER" "${KIT_OPTS[@]}" -v -- true
+	assert_success
+	grep -q 'SECCOMP_GET_ACTION_AVAIL' "$BATS_TEST_TMPDIR/strace-v" || fail "-v: libseccomp asked nothing: $(cat "$BATS_TEST_TMPDIR/strace-v")"
+}
+
 @test "seccomp: the calls a normal workload needs stay allowed" {
 	probe_all -- syscall_probe fork personality_query personality_linux personality_linux32 \
 		tcgets socket_raw chroot getpid

@@ -136,7 +136,15 @@ empty_linked() {
 }
 empty_linked nftables
 empty_linked subid
+empty_linked seccomp
 empty_linked c  # libc alone
+# step09 as it was before make compiled the default seccomp filter
+# (precompiled_filter.c): a copy built with PRECOMPILED_FILTER=no.
+runtime_filter=$out/step09-runtime-filter
+rm -rf "$runtime_filter" && mkdir -p "$runtime_filter"
+cp "$top"/step09_security/*.[ch] "$top"/step09_security/Makefile "$runtime_filter/"
+rm -f "$runtime_filter/default_filter.h"
+make -s -C "$runtime_filter" PRECOMPILED_FILTER=no >/dev/null
 say ""
 say "## where the time goes: each cost against its absence, in one interleaved run"
 # Each step adds one layer: step N against step N-1, all without a bridge
@@ -152,18 +160,22 @@ for s in "$top"/step0[3-9]_*/container; do
 done
 "$timer" -n "$runs" -w "$warmup" -r "$out/parts.tsv" "${layer_pairs[@]}" \
 	-c "step09 security --net none/step09 --net none, seccomp=unconfined" \
+	-c "step09, filter built at the start --net none/step09 security --net none" \
+	-c "empty program + libseccomp/empty program" \
 	-c "unshare (step09's namespaces)/unshare (the same but --net)" \
 	-c "empty program + libnftables/empty program" \
 	-c "empty program + libsubid/empty program" \
 	"${layer_rows[@]}" \
 	::: "step09 --net none, seccomp=unconfined" "$kit" --net none --security-opt seccomp=unconfined /bin/true \
+	::: "step09, filter built at the start --net none" "$runtime_filter/container" --rootfs "$rootfs" --net none /bin/true \
 	::: "unshare (step09's namespaces)" "$(command -v unshare)" --user --map-root-user --uts --ipc --net \
 		--pid --fork --mount --cgroup --root="$rootfs" --mount-proc=/proc /bin/true \
 	::: "unshare (the same but --net)" "$(command -v unshare)" --user --map-root-user --uts --ipc \
 		--pid --fork --mount --cgroup --root="$rootfs" --mount-proc=/proc /bin/true \
 	::: "empty program" "$out/empty-c" \
 	::: "empty program + libnftables" "$out/empty-nftables" \
-	::: "empty program + libsubid" "$out/empty-subid" | tee -a "$report" || status=1
+	::: "empty program + libsubid" "$out/empty-subid" \
+	::: "empty program + libseccomp" "$out/empty-seccomp" | tee -a "$report" || status=1
 
 # The cgroup layer's cost (step06 against step05 above) is the move into the
 # cgroup: on v1, writing another process's pid into cgroup.procs takes the
