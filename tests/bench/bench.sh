@@ -195,7 +195,7 @@ attach_cost() {
 		sleep 0.1
 		sleep 5 & p=$!
 		t0=$EPOCHREALTIME; echo "$p" >"$d/cgroup.procs"; t1=$EPOCHREALTIME
-		kill "$p"; wait "$p" 2>/dev/null || true
+		kill "$p"; { wait "$p"; } 2>/dev/null || true
 		procs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) * 1000 }')")
 		sleep 0.1
 		self+=("$(bash -c 't0=$EPOCHREALTIME; echo 0 >"$1/tasks"; t1=$EPOCHREALTIME; awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.2f\", (b - a) * 1000 }"' - "$d")")
