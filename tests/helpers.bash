@@ -9,8 +9,8 @@
 
 bats_require_minimum_version 1.5.0
 # bats runs this file again for every test. The helper libraries' load.bash
-# finds each of its files with "$(dirname ...)", a fork each: a third of a
-# second per test on a 2-core machine. Their files are sourced here directly
+# finds each of its files with "$(dirname ...)", a fork each: about 30 ms
+# per test on an idle 2-core machine, more under load. Their files are sourced here directly
 # (all of src/, as each load.bash does), and with bats_load_library only
 # where they are laid out otherwise.
 kit_lib_dir=''

@@ -165,7 +165,7 @@ if [ "$(step_number "${steps[-1]}")" -ge 5 ] && [ "$from" -le 5 ] && [ "$matrix"
 		for program_step in "${steps[@]}"; do
 			[ "$(step_number "$program_step")" -ge 5 ] || continue
 			in_matrix rootless "$tests_step" "$program_step" || continue
-				run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
+			run_tests rootless "$tests_step" "$program_step" KIT_AS_USER="$rootless_user" \
 				KIT_ROOTFS="$top/build/rootless/rootfs"
 		done
 	done
