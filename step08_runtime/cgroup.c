@@ -163,6 +163,8 @@ static int create_cgroups(struct container *c)
  */
 static int enter_cgroup_namespace(struct container *c)
 {
+	if (shared_with_host & CLONE_NEWCGROUP)
+		return 0;  /* --cgroupns host */
 	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
 	 *   the namespace's root, "/" in /proc/self/cgroup.
 	 * check: ^cgroups: inside its cgroup namespace */
@@ -236,6 +238,8 @@ static const struct layer_option cgroup_options[] = {
 	{ "device-read-iops", "DEV:N", "read operations/s from DEV", set_read_iops },
 	{ "device-write-iops", "DEV:N", "write operations/s to DEV", set_write_iops },
 	{ "stats", NULL, "print the cgroup's peak memory, CPU time, ... on exit", set_stats },
+	{ "cgroupns", "MODE", "private (default): a new cgroup namespace; host: the host's",
+	  set_cgroupns },
 	{ 0 },
 };
 

@@ -75,6 +75,7 @@ int set_read_bps(const char *arg);
 int set_write_bps(const char *arg);
 int set_read_iops(const char *arg);
 int set_write_iops(const char *arg);
+int set_cgroupns(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);

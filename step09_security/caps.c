@@ -95,6 +95,78 @@ static uint64_t own_bounding_set(void)
 	return set;
 }
 
+static const char *const set_names[NCAP_SETS] = {
+	"bounding", "effective", "permitted", "inheritable", "ambient",
+};
+
+/*
+ * --capabilities SET=CAP,CAP,... (SET= for an empty one): config.json's
+ * process.capabilities, one set at a time. Once given, every set is exactly
+ * what these options say (an unnamed set is empty), instead of Docker's rules.
+ */
+int set_capabilities_option(const char *value)
+{
+	const char *equals = strchr(value, '=');
+	char list[1024], *save = NULL;
+	cap_value_t cap;
+	int set = -1;
+
+	for (int i = 0; i < NCAP_SETS && equals; i++)
+		if (strncmp(value, set_names[i], (size_t)(equals - value)) == 0 &&
+		    set_names[i][equals - value] == '\0')
+			set = i;
+	if (set < 0)
+		return fail("security", "--capabilities %s: expected SET=CAP,... with SET one of "
+			    "bounding, effective, permitted, inheritable, ambient", value);
+	if (snprintf(list, sizeof(list), "%s", equals + 1) >= (int)sizeof(list))
+		return fail("security", "--capabilities %s: too long", value);
+	security.exact_caps = true;
+	security.cap_sets[set] = 0;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		if (parse_cap("capabilities", name, &cap) < 0)
+			return -1;
+		security.cap_sets[set] |= BIT(cap);
+	}
+	return 0;
+}
+
+/*
+ * The process's sets as given; ambient ones only where the kernel allows
+ * them. keep_sys_admin: as in security.c's set_capabilities().
+ */
+int set_exact_capabilities(bool keep_sys_admin)
+{
+	uint64_t admin = keep_sys_admin ? BIT(CAP_SYS_ADMIN) : 0;
+	static const cap_flag_t flags[] = { [EFFECTIVE] = CAP_EFFECTIVE,
+		[PERMITTED] = CAP_PERMITTED, [INHERITABLE] = CAP_INHERITABLE };
+	uint64_t *sets = security.cap_sets;
+	cap_t caps = cap_init();
+	int r = 0;
+
+	for (cap_value_t cap = 0; cap < 64 && r == 0; cap++)
+		for (int set = EFFECTIVE; set <= INHERITABLE && r == 0; set++)
+			if ((sets[set] | (set == INHERITABLE ? 0 : admin)) & BIT(cap))
+				r = cap_set_flag(caps, flags[set], 1, &cap, CAP_SET);
+	if (r == 0)
+		r = (int)sys("security", cap_set_proc(caps), "cap_set_proc(e=%s ...)",
+			     caps_text(sets[EFFECTIVE] | admin));
+	cap_free(caps);
+	if (r < 0 || sys("security", cap_reset_ambient(), "cap_reset_ambient()") < 0)
+		return -1;
+	/* capabilities(7): an ambient one must be permitted and inheritable; runc skips the rest. */
+	for (cap_value_t cap = 0; cap < 64; cap++) {
+		if (!(sets[AMBIENT] & BIT(cap)))
+			continue;
+		if (!(sets[PERMITTED] & sets[INHERITABLE] & BIT(cap)))
+			trace("security", "ambient %s: not permitted and inheritable, skipped",
+			      caps_text(BIT(cap)));
+		else if (sys("security", cap_set_ambient(cap, CAP_SET), "cap_set_ambient(%s)",
+			     caps_text(BIT(cap))) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Docker's rules, so the same flags mean the same thing: --cap-add ALL wins
  * and keeps all but the --cap-drop ones; else --cap-drop ALL keeps only the
@@ -105,7 +177,13 @@ int decide_capabilities(void)
 	uint64_t own = own_bounding_set();
 	uint64_t *granted = &security.granted;
 
-	if (security.add_all)
+	if (security.exact_caps && (security.add_all || security.drop_all ||
+				    security.caps_added || security.caps_dropped))
+		return fail("security", "--capabilities gives the sets exactly: "
+			    "not together with --cap-add or --cap-drop");
+	if (security.exact_caps)  /* what any execve can still get: the bounding set */
+		*granted = security.cap_sets[BOUNDING];
+	else if (security.add_all)
 		*granted = own & ~security.caps_dropped;
 	else if (security.drop_all)
 		*granted = security.caps_added;

@@ -27,6 +27,7 @@
 #include "kit.h"
 #include "runtime.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -40,13 +41,13 @@
 
 /* In the order exec enters them: user first (see exec.c). */
 const struct namespace_type namespace_types[NNAMESPACE_TYPES] = {
-	[NS_USER] = { "user", "user", "user" },
+	[NS_USER] = { "user", "user", "user", "userns" },
 	[NS_PID] = { "pid", "pid", "pid" },
 	[NS_NET] = { "network", "net", "net" },
 	[NS_IPC] = { "ipc", "ipc", "ipc" },
 	[NS_UTS] = { "uts", "uts", "uts" },
 	[NS_MNT] = { "mount", "mnt", "mount" },
-	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup" },
+	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup", "cgroupns" },
 	[NS_TIME] = { "time", "time", "time" },
 };
 
@@ -79,22 +80,19 @@ static const struct {
 /*
  * Fields config.md / config-linux.md define that no layer of this program
  * can honour yet. Present and not empty (not "", [], {}, 0, false) is an
- * error. process.capabilities, linux.seccomp, linux.maskedPaths and
- * linux.readonlyPaths stay here in step09 too: its security layer always
- * applies its own defaults (Docker's 14 capabilities, its seccomp deny-list,
- * its masked and read-only paths), and a spec that asks for other sets is
- * refused rather than half honoured. Mapping them onto --cap-add/--cap-drop
- * and --security-opt seccomp= is step09's extension exercise.
+ * error. The fields a later step's layer honours are mapped onto its
+ * options below, and refused by apply() where this program lacks them
+ * (process.capabilities in step08: "step09_security's layer adds it").
  */
 static const char *const unsupported[] = {
 	"hooks", "domainname",
-	"process.capabilities", "process.rlimits", "process.apparmorProfile",
-	"process.selinuxLabel", "process.oomScoreAdj", "process.ioPriority",
+	"process.apparmorProfile",
+	"process.selinuxLabel", "process.ioPriority",
 	"process.scheduler", "process.execCPUAffinity", "process.user.umask",
 	"linux.devices", "linux.cgroupsPath", "linux.sysctl", "linux.seccomp",
-	"linux.maskedPaths", "linux.readonlyPaths", "linux.mountLabel", "linux.intelRdt",
+	"linux.mountLabel", "linux.intelRdt",
 	"linux.personality", "linux.timeOffsets",
-	"linux.resources.devices", "linux.resources.hugepageLimits", "linux.resources.network",
+	"linux.resources.hugepageLimits", "linux.resources.network",
 	"linux.resources.rdma", "linux.resources.unified",
 	"linux.resources.memory.reservation", "linux.resources.memory.kernel",
 	"linux.resources.memory.kernelTCP", "linux.resources.memory.swappiness",
@@ -158,6 +156,19 @@ static int member(const json_t *obj, const char *path, const char *key, enum kin
 	return 0;
 }
 
+/* An integer field of obj, 0 when absent; -1 after reporting a wrong type. */
+static int integer(json_t *obj, const char *path, const char *key, long long *out)
+{
+	json_t *v;
+
+	*out = 0;
+	if (member(obj, path, key, INTEGER, false, &v) < 0)
+		return -1;
+	if (v)
+		*out = json_integer_value(v);
+	return 0;
+}
+
 /* A NULL-terminated copy of an array of strings (the strings stay in the JSON). */
 static int string_array(const json_t *array, const char *path, char ***out)
 {
@@ -199,11 +210,26 @@ static bool is_empty(const json_t *v)
 
 /* --- onto the layers' options ----------------------------------------------- */
 
+/* The options step09's security layer brings, for step08's refusals. */
+static bool is_security_option(const char *option)
+{
+	static const char *const options[] = {
+		"capabilities", "user", "group-add", "security-opt", "read-only", "ulimit",
+		"oom-score-adj",
+	};
+
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if (strcmp(options[i], option) == 0)
+			return true;
+	return false;
+}
+
 /* Hands value to the layer option that does the same on the command line. */
 static int apply(const char *path, const char *option, const char *value)
 {
 	if (!has_layer_option(option))
-		return bad(path, "not supported by this program (no layer has --%s)", option);
+		return bad(path, "not supported by this program (no layer has --%s)%s", option,
+			   is_security_option(option) ? ": step09_security's layer adds it" : "");
 	trace("runtime", "%s -> --%s%s%s", path, option, value ? " " : "", value ? value : "");
 	/* Layers keep the pointer (as they keep argv's): give each its own copy. */
 	if (set_layer_option(option, value ? strdup(value) : NULL) < 0)
@@ -310,6 +336,87 @@ static int check_env(char **env)
 
 static char *no_env[] = { NULL };  /* process.env absent */
 
+/* Joins an array of strings with sep into out; -1 after reporting. */
+static int join_strings(json_t *array, const char *path, const char *sep, char *out,
+			size_t size)
+{
+	size_t i, used = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(array, i, v) {
+		if (!json_is_string(v))
+			return bad(path, "must be an array of strings");
+		if (used + json_string_length(v) + 2 > size)
+			return bad(path, "too long");
+		used += snprintf(out + used, size - used, "%s%s", i ? sep : "",
+				 json_string_value(v));
+	}
+	return 0;
+}
+
+/* process.capabilities {bounding: [...], ...} -> --capabilities SET=CAP,..., each set. */
+static int apply_capabilities(json_t *process)
+{
+	static const char *const sets[] = {
+		"bounding", "effective", "permitted", "inheritable", "ambient",
+	};
+	char path[64], value[2048];
+	json_t *caps, *list;
+
+	if (member(process, "process", "capabilities", OBJECT, false, &caps) < 0 || caps == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		int n = snprintf(value, sizeof(value), "%s=", sets[i]);
+		snprintf(path, sizeof(path), "process.capabilities.%s", sets[i]);
+		if (member(caps, "process.capabilities", sets[i], ARRAY, false, &list) < 0 ||
+		    join_strings(list, path, ",", value + n, sizeof(value) - n) < 0 ||
+		    apply(path, "capabilities", value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* process.rlimits [{type: RLIMIT_NOFILE, soft, hard}] -> --ulimit nofile=SOFT:HARD. */
+static int apply_rlimits(json_t *process)
+{
+	json_t *list, *entry, *type;
+	long long soft, hard;
+	char where[48], name[32];
+	size_t i;
+
+	if (member(process, "process", "rlimits", ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, entry) {
+		snprintf(where, sizeof(where), "process.rlimits[%zu]", i);
+		if (!json_is_object(entry))
+			return bad(where, "must be an object");
+		if (member(entry, where, "type", STRING, true, &type) < 0 ||
+		    integer(entry, where, "soft", &soft) < 0 || integer(entry, where, "hard", &hard) < 0)
+			return -1;
+		if (strncmp(json_string_value(type), "RLIMIT_", 7) != 0 ||
+		    snprintf(name, sizeof(name), "%s", json_string_value(type) + 7) >= (int)sizeof(name))
+			return bad(where, "type \"%s\": expected RLIMIT_NOFILE, RLIMIT_CORE, ...",
+				   json_string_value(type));
+		for (char *c = name; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		/* JSON's 2^64-1 (RLIM_INFINITY) reads as -1, which --ulimit takes as unlimited. */
+		if (applyf(where, "ulimit", "%s=%lld:%lld", name, soft, hard) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_oom_score_adj(json_t *process)
+{
+	json_t *adj;
+
+	if (member(process, "process", "oomScoreAdj", INTEGER, false, &adj) < 0 || adj == NULL)
+		return 0;
+	return applyf("process.oomScoreAdj", "oom-score-adj", "%lld",
+		      (long long)json_integer_value(adj));
+}
+
 static int apply_process(json_t *json, struct oci_config *config)
 {
 	json_t *process, *args, *env, *cwd, *terminal, *nnp;
@@ -336,6 +443,12 @@ static int apply_process(json_t *json, struct oci_config *config)
 			   "which this program does not support: set it to false");
 	if (json_is_true(nnp) && apply("process.noNewPrivileges", "security-opt",
 				       "no-new-privileges") < 0)
+		return -1;
+	if (json_is_false(nnp) && apply("process.noNewPrivileges", "security-opt",
+					"no-new-privileges=false") < 0)
+		return -1;
+	if (apply_capabilities(process) < 0 || apply_rlimits(process) < 0 ||
+	    apply_oom_score_adj(process) < 0)
 		return -1;
 	return apply_user(process);
 }
@@ -422,7 +535,22 @@ static int namespace_index(const char *oci)
 	return -1;
 }
 
-/* The set listed must be the set the kit creates: no more, no less. */
+/* A namespace type config.json does not list: the runtime's own, if a layer can leave it. */
+static int share_namespace(int n)
+{
+	const char *option = namespace_types[n].share;
+
+	if (option == NULL || !has_layer_option(option))
+		return bad("linux.namespaces", "no \"%s\" entry, but this program always "
+			   "creates a %s namespace", namespace_types[n].oci, namespace_types[n].oci);
+	return apply("linux.namespaces", option, "host");
+}
+
+/*
+ * Exactly the types listed are new. An unlisted one is the runtime's own:
+ * a layer that can leave its namespace out is told so (--userns host);
+ * the others always create theirs, and refuse to go without.
+ */
 static int check_namespaces(json_t *linux_obj, struct oci_config *config)
 {
 	json_t *list, *entry, *type, *path;
@@ -452,9 +580,8 @@ static int check_namespaces(json_t *linux_obj, struct oci_config *config)
 	for (int n = 0; n < NNAMESPACE_TYPES; n++) {
 		bool created = has_layer(namespace_types[n].layer);
 		bool listed = config->namespaces & (1u << n);
-		if (created && !listed)
-			return bad("linux.namespaces", "no \"%s\" entry, but this program always "
-				   "creates a %s namespace", namespace_types[n].oci, namespace_types[n].oci);
+		if (created && !listed && share_namespace(n) < 0)
+			return -1;
 		if (listed && !created)
 			return bad("linux.namespaces", "\"%s\": this program creates no %s namespace",
 				   namespace_types[n].oci, namespace_types[n].oci);
@@ -482,19 +609,6 @@ static int apply_mappings(json_t *linux_obj, const char *key, const char *option
 			   (long long)json_integer_value(host), (long long)json_integer_value(size)) < 0)
 			return -1;
 	}
-	return 0;
-}
-
-/* An integer field of obj, 0 when absent; -1 after reporting a wrong type. */
-static int integer(json_t *obj, const char *path, const char *key, long long *out)
-{
-	json_t *v;
-
-	*out = 0;
-	if (member(obj, path, key, INTEGER, false, &v) < 0)
-		return -1;
-	if (v)
-		*out = json_integer_value(v);
 	return 0;
 }
 
@@ -619,6 +733,56 @@ static int apply_block_io(json_t *resources)
 	return 0;
 }
 
+/* linux.maskedPaths [...] -> --security-opt masked-paths=P:P (an empty list: none). */
+static int apply_paths(json_t *linux_obj, const char *key, const char *option)
+{
+	char path[48], value[PATH_MAX * 4];
+	json_t *list;
+	int n;
+
+	snprintf(path, sizeof(path), "linux.%s", key);
+	if (member(linux_obj, "linux", key, ARRAY, false, &list) < 0 || list == NULL)
+		return 0;
+	/* Without the security layer nothing is masked: an empty list asks for just that. */
+	if (json_array_size(list) == 0 && !has_layer_option("security-opt"))
+		return 0;
+	n = snprintf(value, sizeof(value), "%s=", option);
+	if (join_strings(list, path, ":", value + n, sizeof(value) - n) < 0)
+		return -1;
+	return apply(path, "security-opt", value);
+}
+
+/*
+ * linux.resources.devices: the devices cgroup's allow and deny rules. The kit
+ * gives no device beyond its own /dev (null, zero, full, random, urandom,
+ * tty and the pty ones, the set runc always allows), and from step09 every
+ * writable mount is nodev, so a node made with mknod cannot be opened. So a
+ * deny rule asks for what is already true; an allow rule is refused.
+ */
+static int check_device_rules(json_t *resources)
+{
+	json_t *list, *rule, *allow;
+	char where[64];
+	size_t i;
+
+	if (member(resources, "linux.resources", "devices", ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, rule) {
+		snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
+		if (!json_is_object(rule))
+			return bad(where, "must be an object");
+		if (member(rule, where, "allow", BOOLEAN, true, &allow) < 0)
+			return -1;
+		if (!has_layer("security"))
+			return bad(where, "not supported by this program (step09's security layer "
+				   "makes the mounts nodev that enforce it)");
+		if (json_is_true(allow))
+			return bad(where, "allow: a device beyond the kit's own /dev is not supported "
+				   "by this program");
+	}
+	return 0;
+}
+
 static int apply_linux(json_t *json, struct oci_config *config)
 {
 	json_t *linux_obj, *resources;
@@ -627,10 +791,12 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	    check_namespaces(linux_obj, config) < 0 ||
 	    apply_mappings(linux_obj, "uidMappings", "uid-map") < 0 ||
 	    apply_mappings(linux_obj, "gidMappings", "gid-map") < 0 ||
+	    apply_paths(linux_obj, "maskedPaths", "masked-paths") < 0 ||
+	    apply_paths(linux_obj, "readonlyPaths", "readonly-paths") < 0 ||
 	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
 		return -1;
 	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||
-	    apply_block_io(resources) < 0)
+	    apply_block_io(resources) < 0 || check_device_rules(resources) < 0)
 		return -1;
 	return 0;
 }

@@ -132,18 +132,57 @@ static int present(const char *path, struct stat *st)
  * sched_debug the host's tasks). A file gets /dev/null over it, a directory
  * an empty read-only tmpfs. What this kernel lacks is skipped.
  */
+static const char *default_masked[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap", NULL,
+};
+
+/*
+ * runc's default read-only paths: writing them changes the host (sysctls,
+ * IRQ affinity, sysrq-trigger can reboot the machine).
+ */
+static const char *default_read_only[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+/* The lists in force: the defaults, or what --security-opt masked-paths= gave. */
+static const char **masked = default_masked, **read_only = default_read_only;
+
+/*
+ * --security-opt masked-paths=P1:P2:... and readonly-paths=...: config.json's
+ * linux.maskedPaths and linux.readonlyPaths, exactly (empty: none).
+ */
+int set_path_list(const char *option, const char *value, bool mask)
+{
+	static char copies[2][PATH_MAX * 4];
+	static const char *lists[2][MAX_PATHS + 1];
+	char *copy = copies[mask], *save = NULL;
+	int n = 0;
+
+	if (snprintf(copy, sizeof(copies[0]), "%s", value) >= (int)sizeof(copies[0]))
+		return fail("security", "--security-opt %s=%s: too long", option, value);
+	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		if (p[0] != '/' || strstr(p, "/..") || n == MAX_PATHS)
+			return fail("security", "--security-opt %s=%s: at most %d absolute paths, "
+				    "without ..", option, value, MAX_PATHS);
+		lists[mask][n++] = p;
+	}
+	lists[mask][n] = NULL;
+	if (mask)
+		masked = lists[mask];
+	else
+		read_only = lists[mask];
+	return 0;
+}
+
 int mask_paths(void)
 {
-	static const char *const masked[] = {
-		"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-		"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-		"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-		"/sys/devices/virtual/powercap",
-	};
 	const unsigned long safe = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+	for (size_t i = 0; masked[i]; i++) {
 		int r = present(masked[i], &st);
 		if (r > 0 && S_ISDIR(st.st_mode))
 			r = mount_traced("tmpfs", masked[i], "tmpfs", safe, NULL);
@@ -155,19 +194,12 @@ int mask_paths(void)
 	return 0;
 }
 
-/*
- * runc's default read-only paths: writing them changes the host (sysctls,
- * IRQ affinity, sysrq-trigger can reboot the machine). Bound onto
- * themselves so they become mount points, then made read-only.
- */
+/* Each read-only path is bound onto itself, so it becomes a mount point, then made read-only. */
 int protect_paths(void)
 {
-	static const char *const read_only[] = {
-		"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-	};
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++) {
+	for (size_t i = 0; read_only[i]; i++) {
 		const char *path = read_only[i];
 		int r = present(path, &st);
 		if (r < 0)

@@ -26,6 +26,7 @@ struct namespace_type {
 	const char *oci;     /* linux.namespaces[].type */
 	const char *proc;    /* /proc/PID/ns/<proc> */
 	const char *layer;   /* the kit's layer that creates it, by its name */
+	const char *share;   /* the option that leaves it the host's (--userns host), or NULL */
 };
 enum { NS_USER, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_MNT, NS_CGROUP, NS_TIME, NNAMESPACE_TYPES };
 extern const struct namespace_type namespace_types[NNAMESPACE_TYPES];

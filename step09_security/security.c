@@ -47,6 +47,12 @@ static int prepare(struct container *c)
 	return filter_prepare(security.granted);
 }
 
+/* The parent, as host root: --ulimit and --oom-score-adj (rlimits.c). */
+static int limit_child(struct container *c)
+{
+	return set_process_limits(c->child_pid);
+}
+
 static void release(struct container *c)
 {
 	(void)c;
@@ -137,6 +143,8 @@ static int switch_user(void)
  */
 static int set_capabilities(void)
 {
+	if (security.exact_caps)  /* --capabilities: config.json's five sets (caps.c) */
+		return set_exact_capabilities(!security.no_new_privs && filter_enabled());
 	/* exercise: 3. make the permitted and effective sets exactly the granted capabilities:
 	 *   cap_init(3), cap_set_flag(3) CAP_PERMITTED and CAP_EFFECTIVE for each, then
 	 *   cap_set_proc(3) traced as "cap_set_proc(pe=%s)" with caps_text(keep); then
@@ -206,7 +214,7 @@ static int secure_child(struct container *c)
  */
 int security_prepare_exec(void)
 {
-	return prepare(NULL);
+	return prepare(NULL) < 0 ? -1 : set_process_limits(getpid());
 }
 
 int security_enter(void)
@@ -220,10 +228,16 @@ int security_enter(void)
 static const struct layer_option security_options[] = {
 	{ "cap-add", "CAP", "add a capability (CHOWN, CAP_NET_ADMIN, ALL; repeatable)", set_cap_add },
 	{ "cap-drop", "CAP", "drop a capability (or ALL) from Docker's 14 defaults", set_cap_drop },
+	{ "capabilities", "SET=CAP,...", "exactly these in SET (bounding, effective, permitted, "
+	  "inheritable, ambient; the others empty)", set_capabilities_option },
 	{ "user", "UID[:GID]", "run COMMAND as this user (numeric)", set_user },
 	{ "group-add", "GID", "a supplementary group (repeatable)", set_group_add },
 	{ "security-opt", "OPT", "seccomp=FILE|unconfined, no-new-privileges[=false], "
-	  "apparmor=PROFILE", set_security_opt },
+	  "apparmor=PROFILE, masked-paths=P:P, readonly-paths=P:P", set_security_opt },
+	{ "ulimit", "NAME=SOFT[:HARD]", "a resource limit, e.g. nofile=1024:2048 (setrlimit(2); "
+	  "repeatable)", set_ulimit },
+	{ "oom-score-adj", "N", "-1000 (never) to 1000 (first): the OOM killer's choice",
+	  set_oom_score_adj },
 	{ "read-only", NULL, "mount the container's root read-only", set_read_only },
 	{ "tmpfs", "PATH[:OPTS]", "a writable tmpfs at PATH (nosuid,nodev,noexec; size=64m,"
 	  "mode=1777,exec,...)", set_tmpfs },
@@ -234,6 +248,7 @@ const struct layer security_layer = {
 	.name = "security",
 	.options = security_options,
 	.before_clone = prepare,
+	.after_clone = limit_child,
 	.in_child = secure_child,
 	.cleanup = release,
 };

@@ -16,6 +16,7 @@
 #define BIT(cap) (UINT64_C(1) << (cap))
 #define MAX_GROUPS 32
 #define MAX_TMPFS 16
+#define MAX_PATHS 64  /* masked-paths=, readonly-paths= */
 
 /* Docker's default set: what a typical image's root needs, nothing that reaches the host
  * (caps.c; make compiles the default seccomp filter for it: filter_gen.c). */
@@ -32,10 +33,15 @@ struct tmpfs_mount {
 	char data[256];
 };
 
+/* process.capabilities' five sets, in the order --capabilities names them. */
+enum cap_set { BOUNDING, EFFECTIVE, PERMITTED, INHERITABLE, AMBIENT, NCAP_SETS };
+
 struct security_state {
 	/* What the options asked for. */
 	uint64_t caps_added, caps_dropped;   /* --cap-add, --cap-drop */
 	bool add_all, drop_all;              /* ... ALL */
+	bool exact_caps;                     /* --capabilities: the five sets as given */
+	uint64_t cap_sets[NCAP_SETS];
 	bool user_given, group_given;        /* --user UID[:GID] */
 	uid_t uid;
 	gid_t gid;
@@ -56,7 +62,9 @@ extern struct security_state security;  /* security.c */
 /* caps.c: capability names and sets. */
 int set_cap_add(const char *value);
 int set_cap_drop(const char *value);
+int set_capabilities_option(const char *value);  /* --capabilities SET=CAP,... */
 int decide_capabilities(void);          /* fills security.granted */
+int set_exact_capabilities(bool keep_sys_admin);
 const char *caps_text(uint64_t set);    /* "cap_chown,cap_kill" */
 
 /* identity.c: who COMMAND runs as. */
@@ -74,9 +82,15 @@ int set_security_opt(const char *value);
 int set_read_only(const char *value);
 int set_tmpfs(const char *value);
 int mount_tmpfs_list(void);
+int set_path_list(const char *option, const char *value, bool mask);
 int mask_paths(void);
 int protect_paths(void);
 int lock_root(void);
+
+/* rlimits.c: --ulimit, --oom-score-adj. */
+int set_ulimit(const char *value);
+int set_oom_score_adj(const char *value);
+int set_process_limits(pid_t pid);
 
 /* apparmor.c */
 int check_apparmor(void);

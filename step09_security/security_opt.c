@@ -1,7 +1,8 @@
 /*
  * security_opt.c - --security-opt, Docker's switch for three fences.
  * seccomp=FILE|unconfined goes to seccomp.c, apparmor=PROFILE to
- * apparmor.c; no-new-privileges[=BOOL] is security.c's set_no_new_privs().
+ * apparmor.c; no-new-privileges[=BOOL] is security.c's set_no_new_privs();
+ * masked-paths= and readonly-paths= replace fs_hardening.c's lists.
  *
  * Chapter: 6.2 Seccomp, 6.3 AppArmor/SELinux.
  * Man pages: prctl(2) (PR_SET_NO_NEW_PRIVS), seccomp(2), apparmor(7).
@@ -33,10 +34,15 @@ int set_security_opt(const char *value)
 		return set_no_new_privileges(arg);
 	if (arg && arg[0] && key == 7 && strncmp(value, "seccomp", key) == 0)
 		return filter_option(arg);
+	if (arg && key == 12 && strncmp(value, "masked-paths", key) == 0)
+		return set_path_list("masked-paths", arg, true);
+	if (arg && key == 14 && strncmp(value, "readonly-paths", key) == 0)
+		return set_path_list("readonly-paths", arg, false);
 	if (arg && arg[0] && key == 8 && strncmp(value, "apparmor", key) == 0) {
 		security.apparmor_profile = arg;
 		return 0;
 	}
 	return fail("security", "--security-opt %s: unknown option; the kit knows seccomp=FILE|"
-		    "unconfined, no-new-privileges[=true|false], apparmor=PROFILE", value);
+		    "unconfined, no-new-privileges[=true|false], apparmor=PROFILE, "
+		    "masked-paths=P:P..., readonly-paths=P:P...", value);
 }

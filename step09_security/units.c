@@ -30,6 +30,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,18 @@ int set_read_bps(const char *arg) { return set_device_limit(READ_BPS, arg, true)
 int set_write_bps(const char *arg) { return set_device_limit(WRITE_BPS, arg, true); }
 int set_read_iops(const char *arg) { return set_device_limit(READ_IOPS, arg, false); }
 int set_write_iops(const char *arg) { return set_device_limit(WRITE_IOPS, arg, false); }
+
+/* --cgroupns host: config.json without a "cgroup" namespace, as `runc spec` writes it. */
+int set_cgroupns(const char *arg)
+{
+	if (strcmp(arg, "host") == 0)
+		shared_with_host |= CLONE_NEWCGROUP;
+	else if (strcmp(arg, "private") == 0)
+		shared_with_host &= ~CLONE_NEWCGROUP;
+	else
+		return fail("cgroup", "--cgroupns %s: must be private or host", arg);
+	return 0;
+}
 
 /* --- before_clone: the flags against each other -------------------------- */
 

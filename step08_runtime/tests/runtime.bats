@@ -555,6 +555,28 @@ bad_config() {
 	assert_nothing_left
 }
 
+@test "runtime: a user or cgroup namespace config.json does not list is the host's, as runc spec writes it" {
+	edit_config "$BUNDLE" '.linux.namespaces |= map(select(.type != "user" and .type != "cgroup"))
+		| del(.linux.uidMappings, .linux.gidMappings)'
+	create shared1
+	local pid
+	pid=$(pid_of shared1)
+	assert_equal "$(readlink "/proc/$pid/ns/user")" "$(readlink /proc/self/ns/user)"
+	assert_equal "$(readlink "/proc/$pid/ns/cgroup")" "$(readlink /proc/self/ns/cgroup)"
+	assert_equal "$(new_namespaces_of "$pid")" "ipc mnt net pid uts "
+	# Container root is host root: no map, no idmapped rootfs.
+	assert_equal "$(awk '{ print $1, $2, $3 }' "/proc/$pid/uid_map")" "0 0 4294967295"
+	assert_equal "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 0
+	rt delete --force shared1
+	# Mappings need the namespace that is not listed.
+	edit_config "$BUNDLE" '.linux.uidMappings = [{"containerID": 0, "hostID": 1000000, "size": 65536}]'
+	try_create shared2
+	assert_equal "$status" 125
+	assert_output --partial "linux.uidMappings[0]: refused as --uid-map 0:1000000:65536"
+	assert_output --partial "--userns host has no user namespace to map"
+	assert_nothing_left
+}
+
 @test "runtime: what the kit cannot honour is an error, never silently ignored" {
 	bad_config u1 '.process.terminal = true'
 	assert_output --partial "process.terminal: true needs a console socket"
@@ -567,11 +589,15 @@ bad_config() {
 		assert_output --partial "process.user: not supported by this program (no layer has --user)"
 		bad_config u8 '.process.noNewPrivileges = true'
 		assert_output --partial "process.noNewPrivileges: not supported by this program"
+		bad_config u4 '.linux.maskedPaths = ["/proc/kcore"]'
+		assert_output --partial "linux.maskedPaths: not supported by this program (no layer has --security-opt): step09_security's layer adds it"
+		bad_config u5 '.process.capabilities = {"bounding": ["CAP_KILL"]}'
+		assert_output --partial "process.capabilities.bounding: not supported by this program (no layer has --capabilities): step09_security's layer adds it"
+		bad_config u10 '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64}]'
+		assert_output --partial "process.rlimits[0]: not supported by this program (no layer has --ulimit)"
 	fi
-	bad_config u4 '.linux.maskedPaths = ["/proc/kcore"]'
-	assert_output --partial "linux.maskedPaths: not supported by this program"
-	bad_config u5 '.process.capabilities = {"bounding": ["CAP_KILL"]}'
-	assert_output --partial "process.capabilities: not supported by this program"
+	bad_config u11 '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
+	assert_output --regexp 'linux.resources.devices\[0\]: (allow: a device beyond|not supported)'
 	bad_config u6 '.mounts += [{"destination": "/data", "type": "bind", "source": "/tmp", "options": ["rbind"]}]'
 	assert_output --regexp 'mounts\[[0-9]+\]: destination "/data" type bind: only the kit.s own mounts'
 	bad_config u7 '(.mounts[] | select(.destination == "/proc") | .options) += ["ro"]'

@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# step09_security as an OCI runtime: bundles that other tools write run
+# unchanged, and each field of config.json that the security layer honours
+# has the same effect as under runc, the reference, run on the same bundle
+# in the same test. Each test compares what the two containers' processes
+# see from inside, and what the host sees of the kit's.
+#
+# The bundles come from `runc spec`, with root.path pointed at the kit's
+# image: they list no user namespace, so container root is host root and
+# the kit's image (host root's, mode 0700) needs no copy.
+
+load ../../tests/helpers  # in the kit: load ../../tests/helpers
+
+setup() {
+	kit_setup
+	command -v runc >/dev/null || skip "runc is not installed: it is the reference here"
+	IDS=()
+	RUNC_IDS=()
+	RT_ROOT=$BATS_TEST_TMPDIR/state
+	RUNC_ROOT=$BATS_TEST_TMPDIR/runc-state
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$BUNDLE"
+	(cd "$BUNDLE" && runc spec) || fail "runc spec failed"
+	edit_config --arg rootfs "$KIT_ROOTFS" '.root.path = $rootfs | .process.terminal = false'
+}
+
+teardown() {
+	local id
+	for id in "${IDS[@]}"; do rt delete --force "$id" >/dev/null 2>&1 || true; done
+	for id in "${RUNC_IDS[@]}"; do runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
+	kit_teardown
+}
+
+rt() { "$CONTAINER" --root "$RT_ROOT" "$@"; }
+
+# edit_config [JQ OPTIONS] FILTER: the bundle's config.json through jq.
+edit_config() {
+	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
+		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# A copy of the image, its "/" mode 0755 (the kit's is 0700) so a user may
+# run in it, and writable without touching the kit's: root.path points at it.
+use_image_copy() {
+	cp -a "$KIT_ROOTFS" "$BATS_TEST_TMPDIR/rootfs"
+	chmod 755 "$BATS_TEST_TMPDIR/rootfs"
+	edit_config --arg rootfs "$BATS_TEST_TMPDIR/rootfs" '.root.path = $rootfs'
+}
+
+# set_script SCRIPT: process.args is sh -c SCRIPT.
+set_script() {
+	edit_config --arg script "$1" '.process.args = ["sh", "-c", $script]'
+}
+
+# run_both ID: the bundle under runc, then under the kit, each in the
+# foreground. Sets RUNC_STATUS, RUNC_OUTPUT, KIT_STATUS, KIT_OUTPUT.
+run_both() {
+	RUNC_IDS+=("$1")
+	run runc --root "$RUNC_ROOT" run --bundle "$BUNDLE" "$1"
+	RUNC_STATUS=$status RUNC_OUTPUT=$output
+	IDS+=("$1")
+	run rt run --bundle "$BUNDLE" "$1"
+	KIT_STATUS=$status KIT_OUTPUT=$output
+}
+
+# Both exited 0 and printed the same; on a difference, both outputs side by side.
+assert_same_as_runc() {
+	[ "$RUNC_STATUS" -eq 0 ] || fail "runc exited $RUNC_STATUS: $RUNC_OUTPUT"
+	[ "$KIT_STATUS" -eq 0 ] || fail "the kit exited $KIT_STATUS: $KIT_OUTPUT"
+	[ "$KIT_OUTPUT" = "$RUNC_OUTPUT" ] ||
+		fail "$(printf 'runc and the kit differ:\n%s\n' "$(diff <(echo "$RUNC_OUTPUT") <(echo "$KIT_OUTPUT"))")"
+}
+
+# What a process sees of its privileges, limits and namespaces: each namespace
+# as "new" or "host" against the host's, read before the containers start.
+PROBE='grep -E "^(Cap[A-Za-z]+|NoNewPrivs):" /proc/self/status
+echo "nofile $(ulimit -n) $(ulimit -Hn) core $(ulimit -c)"
+echo "oom_score_adj $(cat /proc/self/oom_score_adj)"
+echo "uid_map $(cat /proc/self/uid_map)"
+for t in cgroup ipc mnt net pid user uts; do
+	[ "$(readlink /proc/self/ns/$t)" = "$(eval echo \$HOST_$t)" ] && echo "$t host" || echo "$t new"
+done
+echo "masked and read-only:"
+awk '"'"'$2 ~ "^/(proc|sys)/" && $2 !~ "^/sys/fs/cgroup" { print $2, substr($4, 1, 2) }'"'"' /proc/self/mounts | sort'
+
+# PROBE with the host's namespaces written in, as the container cannot see them.
+probe_script() {
+	local t script=$PROBE
+	for t in cgroup ipc mnt net pid user uts; do
+		script="HOST_$t='$(readlink "/proc/self/ns/$t")'; $script"
+	done
+	echo "$script"
+}
+
+@test "oci: a runc spec bundle runs unchanged, and its process sees what runc's sees" {
+	set_script "$(probe_script)"
+	run_both spec1
+	assert_same_as_runc
+	# runc spec's own choices, seen from inside: no user or cgroup namespace.
+	assert_line "user host"
+	assert_line "cgroup host"
+	assert_line "pid new"
+	assert_line --regexp '^uid_map +0 +0 +4294967295$'
+	assert_line --regexp '^CapBnd:	0000000020000420$'  # audit_write, kill, net_bind_service
+	assert_line "nofile 1024 1024 core 0"
+	assert_line "/proc/sys ro"
+	assert_nothing_left
+}
+
+@test "oci: process.capabilities, all five sets exactly as given, for root and for a user" {
+	edit_config '.process.capabilities = {
+		"bounding": ["CAP_KILL", "CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_KILL"], "permitted": ["CAP_KILL", "CAP_CHOWN"],
+		"inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL", "CAP_CHOWN"] }'
+	use_image_copy
+	set_script 'grep -E "^Cap[A-Za-z]+:" /proc/self/status'
+	run_both caps1
+	assert_same_as_runc
+	assert_line --regexp '^CapBnd:	0000000000000421$'
+	assert_line --regexp '^CapAmb:	0000000000000020$'  # kill: chown is not inheritable
+	# A user keeps only the ambient set across execve, in both.
+	edit_config '.process.user = {"uid": 1000, "gid": 1000}'
+	run_both caps2
+	assert_same_as_runc
+	assert_line --regexp '^CapEff:	0000000000000020$'
+	# Empty sets: nothing at all, not the kit's defaults.
+	edit_config '.process.user = {"uid": 0, "gid": 0} | .process.capabilities = {}'
+	run_both caps3
+	assert_same_as_runc
+	assert_line --regexp '^CapBnd:	0000000000000000$'
+	assert_nothing_left
+}
+
+@test "oci: process.rlimits and oomScoreAdj, as runc sets them" {
+	edit_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200},
+		{"type": "RLIMIT_CORE", "soft": 4096, "hard": 8192}] | .process.oomScoreAdj = 300'
+	set_script 'echo "nofile $(ulimit -n) $(ulimit -Hn) core $(ulimit -c) $(ulimit -Hc)"
+		cat /proc/self/oom_score_adj'
+	run_both lim1
+	assert_same_as_runc
+	assert_line "nofile 100 200 core 8 16"  # ulimit -c counts 512-byte blocks
+	assert_line 300
+	# The kit's own limits are unchanged: they were set on the container's process.
+	assert_equal "$(cat /proc/self/oom_score_adj)" 0
+	edit_config '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
+	IDS+=(lim2)
+	run rt run --bundle "$BUNDLE" lim2
+	assert_equal "$status" 125
+	assert_output --partial "process.rlimits[0]: refused as --ulimit bogus=1:1"
+	assert_nothing_left
+}
+
+@test "oci: linux.maskedPaths and readonlyPaths exactly as given, as under runc" {
+	edit_config '.linux.maskedPaths = ["/proc/cpuinfo", "/proc/acpi", "/proc/no-such-file"]
+		| .linux.readonlyPaths = ["/proc/sys", "/proc/sysvipc"]'
+	set_script 'echo "cpuinfo $(wc -c </proc/cpuinfo) acpi $(ls /proc/acpi | wc -l)"
+		awk '"'"'$2 ~ "^/(proc|sys)/" && $2 !~ "^/sys/fs/cgroup" { print $2, substr($4, 1, 2) }'"'"' /proc/self/mounts | sort'
+	run_both mask1
+	assert_same_as_runc
+	assert_line "cpuinfo 0 acpi 0"
+	assert_line "/proc/sysvipc ro"
+	# Only what was listed: the kit's default list (with /proc/keys) is replaced.
+	refute_line --regexp '^/proc/keys '
+	assert_nothing_left
+}
+
+@test "oci: without a user namespace, a device node container root makes cannot be opened" {
+	# runc spec denies every device in the devices cgroup; the kit makes every
+	# writable mount nodev instead. Either way root may mknod but not open.
+	edit_config '.process.capabilities.bounding += ["CAP_MKNOD"]
+		| .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"] | .root.readonly = false'
+	use_image_copy
+	local disk
+	disk=$(lsblk -dno MAJ:MIN | head -n1 | tr -d ' ')
+	[ -n "$disk" ] || skip "this machine has no block device to try"
+	set_script "for d in /root /dev /dev/shm; do
+		rm -f \$d/disk  # runc ran first, in the same image copy
+		mknod \$d/disk b ${disk%:*} ${disk#*:} 2>/dev/null || { echo \"\$d: mknod refused\"; continue; }
+		head -c 1 \$d/disk >/dev/null 2>&1 && echo \"\$d: READ THE HOST'S DISK\" || echo \"\$d: open refused\"
+	done"
+	run_both dev1
+	[ "$RUNC_STATUS" -eq 0 ] && [ "$KIT_STATUS" -eq 0 ] || fail "runc: $RUNC_OUTPUT; kit: $KIT_OUTPUT"
+	note "runc: $(echo $RUNC_OUTPUT); kit: $(echo $KIT_OUTPUT)"
+	refute_output --partial "READ THE HOST'S DISK"
+	assert_line "/root: open refused"
+	[[ "$RUNC_OUTPUT" != *"READ THE HOST'S DISK"* ]] || fail "runc let it read: $RUNC_OUTPUT"
+	# An allow rule asks for more than the kit gives: refused, named.
+	edit_config '.linux.resources.devices += [{"allow": true, "type": "b", "access": "r"}]'
+	IDS+=(dev2)
+	run rt run --bundle "$BUNDLE" dev2
+	assert_equal "$status" 125
+	assert_output --partial "linux.resources.devices[1]: allow: a device beyond the kit's own /dev"
+	assert_nothing_left
+}
+
+@test "security: --capabilities, --ulimit, --oom-score-adj and --userns host refuse bad values, naming them" {
+	run "$CONTAINER" --capabilities bogus=CAP_KILL true
+	assert_equal "$status" 125
+	assert_output --partial "--capabilities bogus=CAP_KILL: expected SET=CAP,..."
+	run "$CONTAINER" --capabilities bounding=CAP_NOPE true
+	assert_equal "$status" 125
+	assert_output --partial "unknown capability"
+	run "$CONTAINER" --capabilities bounding=CAP_KILL --cap-add CHOWN true
+	assert_equal "$status" 125
+	assert_output --partial "not together with --cap-add or --cap-drop"
+	run "$CONTAINER" --ulimit nofile=10:5 true
+	assert_equal "$status" 125
+	assert_output --partial "the soft limit is above the hard one"
+	run "$CONTAINER" --ulimit nofile=lots true
+	assert_equal "$status" 125
+	assert_output --partial "SOFT and HARD must be numbers"
+	run "$CONTAINER" --oom-score-adj 1001 true
+	assert_equal "$status" 125
+	assert_output --partial "from -1000 to 1000"
+	run "$CONTAINER" --userns host --uid-map 0:1000:1 true
+	assert_equal "$status" 125
+	assert_output --partial "--userns host has no user namespace to map"
+	run "$CONTAINER" --security-opt masked-paths=relative true
+	assert_equal "$status" 125
+	assert_output --partial "absolute paths"
+	assert_nothing_left
+}
+
+@test "security: the flag form does what config.json asks: --userns host, --capabilities, --ulimit" {
+	run "$CONTAINER" --net none --userns host --cgroupns host --capabilities bounding=CAP_KILL \
+		--capabilities effective=CAP_KILL --capabilities permitted=CAP_KILL \
+		--ulimit nofile=64:128 --oom-score-adj 200 \
+		sh -c 'readlink /proc/self/ns/user; readlink /proc/self/ns/cgroup; grep -E "^Cap(Bnd|Eff)" /proc/self/status
+			echo "$(ulimit -n) $(ulimit -Hn) $(cat /proc/self/oom_score_adj)"'
+	assert_success
+	assert_line --index 0 "$(readlink /proc/self/ns/user)"
+	assert_line --index 1 "$(readlink /proc/self/ns/cgroup)"
+	assert_line --regexp '^CapBnd:	0000000000000020$'
+	assert_line --regexp '^CapEff:	0000000000000020$'
+	assert_line "64 128 200"
+	assert_nothing_left
+}
