@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,10 +100,13 @@ static int check_created_namespaces(void)
 	return 0;
 }
 
-/* process.env and process.cwd, in the container, now that its root is in place. */
+/* process.env, cwd and user.umask, in the container, now that its root is in place. */
 static int enter_process_settings(void)
 {
 	environ = to_init.config->env;  /* execvp's PATH search reads it too */
+	if (to_init.config->umask >= 0)
+		trace("runtime", "umask(%04o) = %04o", (unsigned)to_init.config->umask,
+		      (unsigned)umask((mode_t)to_init.config->umask));
 	return sys("runtime", chdir(to_init.config->cwd), "chdir(\"%s\")",
 		   to_init.config->cwd) < 0 ? -1 : 0;
 }
@@ -155,6 +159,24 @@ int await_init(int fd, pid_t pid, unsigned long long started)
 
 /* --- the monitor's side ------------------------------------------------------- */
 
+/*
+ * `create`'s init is the caller's child, not ours (init_outlives_kit): an
+ * engine's subreaper (conmon) reaps it and gets its exit status, as it does
+ * runc's. A pidfd becomes readable when the process exits, child or not.
+ */
+int watch_exit(pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd_open(pid, 0), .events = POLLIN };
+
+	if (sys("runtime", p.fd, "pidfd_open(%d)", pid) < 0)
+		return EXIT_KIT_ERROR;
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		continue;
+	close(p.fd);
+	trace("runtime", "the init %d exited; its parent reaps it", pid);
+	return 0;
+}
+
 /* A field of state.json: the OCI ones at the top, the kit's own under "kit". */
 static void record(struct launch *l, const char *key, long long value)
 {
@@ -203,7 +225,8 @@ static int monitor(struct launch *l)
 	status = finish_container(&l->c);
 	/* Written after cleanup: "stopped" in the file means nothing is left but this dir. */
 	json_object_set_new(l->record, "status", json_string("stopped"));
-	record(l, "exitStatus", status);
+	if (!init_outlives_kit)  /* else its parent has the status, not us */
+		record(l, "exitStatus", status);
 	save_state(l->dir, l->record);
 	trace("runtime", "container \"%s\" stopped, exit status %d, cleaned up", l->id, status);
 	return status;

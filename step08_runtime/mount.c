@@ -221,14 +221,31 @@ static int setup_mounts(struct container *c)
 	    sys("mount", chdir(root), "chdir(\"%s\")", root) < 0)
 		return -1;
 	/* end exercise */
-	if (make_dev() < 0 || mount_kernel_filesystems() < 0)
+	/* step08: --volume, --mount, config.json's mounts (volumes.c) */
+	if (make_dev() < 0 || mount_kernel_filesystems() < 0 || mount_volumes() < 0)
 		return -1;
 	return enter_rootfs();
+}
+
+/* The rootfs, and a detached copy of each bind's source (volumes.c). */
+static int prepare_mounts(struct container *c)
+{
+	return find_rootfs(c) < 0 ? -1 : open_volumes();
+}
+
+static void release_mounts(struct container *c)
+{
+	(void)c;
+	close_volumes();
 }
 
 static const struct layer_option mount_options[] = {
 	{ "rootfs", "DIR", "root filesystem of the container (default: the kit's rootfs/)",
 	  set_rootfs },
+	{ "volume", "SRC:DST[:ro]", "bind the host's SRC (a file or a directory) onto DST; "
+	  "repeatable", set_volume },
+	{ "mount", "type=T,...", "type=bind|tmpfs|...,source=,target=[,readonly][,options=O:O]; "
+	  "repeatable", set_mount },
 	{ 0 },
 };
 
@@ -238,6 +255,7 @@ const struct layer mount_layer = {
 	.clone_flags = CLONE_NEWNS,
 	/* end exercise */
 	.options = mount_options,
-	.before_clone = find_rootfs,
+	.before_clone = prepare_mounts,
 	.in_child = setup_mounts,
+	.cleanup = release_mounts,
 };

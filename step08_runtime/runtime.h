@@ -40,6 +40,7 @@ struct oci_config {
 	char **args;              /* process.args, NULL-terminated */
 	char **env;               /* process.env, NULL-terminated */
 	const char *cwd;          /* process.cwd */
+	int umask;                /* process.user.umask, or -1: the runtime's own */
 	unsigned namespaces;      /* bit i: namespace_types[i] is in linux.namespaces */
 	json_t *annotations;      /* an object, maybe empty */
 };

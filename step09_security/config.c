@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -88,8 +89,8 @@ static const char *const unsupported[] = {
 	"hooks", "domainname",
 	"process.apparmorProfile",
 	"process.selinuxLabel", "process.ioPriority",
-	"process.scheduler", "process.execCPUAffinity", "process.user.umask",
-	"linux.devices", "linux.cgroupsPath", "linux.sysctl", "linux.seccomp",
+	"process.scheduler", "process.execCPUAffinity",
+	"linux.devices",
 	"linux.mountLabel", "linux.intelRdt",
 	"linux.personality", "linux.timeOffsets",
 	"linux.resources.hugepageLimits", "linux.resources.network",
@@ -215,7 +216,7 @@ static bool is_security_option(const char *option)
 {
 	static const char *const options[] = {
 		"capabilities", "user", "group-add", "security-opt", "read-only", "ulimit",
-		"oom-score-adj",
+		"oom-score-adj", "sysctl",
 	};
 
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
@@ -297,17 +298,24 @@ static int apply_root(json_t *json, struct oci_config *config)
 	return json_is_true(readonly) ? apply("root.readonly", "read-only", NULL) : 0;
 }
 
-static int apply_user(json_t *process)
+static int apply_user(json_t *process, struct oci_config *config)
 {
-	json_t *user, *uid, *gid, *groups, *g;
+	json_t *user, *uid, *gid, *groups, *g, *umask;
 	size_t i;
 
+	config->umask = -1;
 	if (member(process, "process", "user", OBJECT, false, &user) < 0 || user == NULL)
 		return 0;
 	if (member(user, "process.user", "uid", INTEGER, true, &uid) < 0 ||
 	    member(user, "process.user", "gid", INTEGER, true, &gid) < 0 ||
+	    member(user, "process.user", "umask", INTEGER, false, &umask) < 0 ||
 	    member(user, "process.user", "additionalGids", ARRAY, false, &groups) < 0)
 		return -1;
+	if (umask && (json_integer_value(umask) < 0 || json_integer_value(umask) > 0777))
+		return bad("process.user.umask", "%lld: must be 0 to 0777 (511)",
+			   (long long)json_integer_value(umask));
+	if (umask)  /* monitor.c sets it with process.env and cwd */
+		config->umask = (int)json_integer_value(umask);
 	/* Container root is what every step so far runs COMMAND as. */
 	if ((json_integer_value(uid) != 0 || json_integer_value(gid) != 0) &&
 	    applyf("process.user", "user", "%lld:%lld", (long long)json_integer_value(uid),
@@ -450,7 +458,7 @@ static int apply_process(json_t *json, struct oci_config *config)
 	if (apply_capabilities(process) < 0 || apply_rlimits(process) < 0 ||
 	    apply_oom_score_adj(process) < 0)
 		return -1;
-	return apply_user(process);
+	return apply_user(process, config);
 }
 
 static unsigned long restricting_flags(json_t *options, const char *path, int *bad_option)
@@ -476,7 +484,31 @@ static unsigned long restricting_flags(json_t *options, const char *path, int *b
 	return flags;
 }
 
-/* One of mounts[]: accepted if it is one the kit makes, at least as strictly. */
+/* Any other mount -> --mount type=T,source=S,target=D,options=O:O (the mount layer's). */
+static int apply_mount(json_t *m, const char *path, json_t *destination, json_t *type,
+		       json_t *options)
+{
+	char value[PATH_MAX * 2 + 512], joined[512] = "";
+	json_t *source;
+
+	if (member(m, path, "source", STRING, false, &source) < 0)
+		return -1;
+	if (options && join_strings(options, path, ":", joined, sizeof(joined)) < 0)
+		return -1;
+	if (snprintf(value, sizeof(value), "type=%s,source=%s,target=%s%s%s",
+		     type ? json_string_value(type) : "none", source ? json_string_value(source) : "",
+		     json_string_value(destination), joined[0] ? ",options=" : "", joined) >=
+	    (int)sizeof(value))
+		return bad(path, "too long");
+	if (strchr(json_string_value(destination), ',') || (source && strchr(json_string_value(source), ',')))
+		return bad(path, "a path with a comma is not supported by this program");
+	return apply(path, "mount", value);
+}
+
+/*
+ * One of mounts[]: the kit's own (/proc, /dev, ...) is accepted if the kit
+ * makes it at least as strictly; any other is mounted as asked.
+ */
 static int check_mount(json_t *m, size_t index)
 {
 	char path[48], options_path[64];
@@ -496,22 +528,17 @@ static int check_mount(json_t *m, size_t index)
 	if (error < 0)
 		return -1;
 	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
-		if (strcmp(json_string_value(destination), kit_mounts[i].destination) != 0)
+		if (strcmp(json_string_value(destination), kit_mounts[i].destination) != 0 ||
+		    type == NULL || strcmp(json_string_value(type), kit_mounts[i].type) != 0 ||
+		    (kit_mounts[i].layer && !has_layer(kit_mounts[i].layer)))
 			continue;
-		if (type == NULL || strcmp(json_string_value(type), kit_mounts[i].type) != 0)
-			break;
-		if (kit_mounts[i].layer && !has_layer(kit_mounts[i].layer))
-			break;
 		if (asked & ~kit_mounts[i].flags)
 			return bad(options_path, "asks for %s on %s, which this program does not apply",
 				   (asked & ~kit_mounts[i].flags & MS_RDONLY) ? "ro" : "nosuid/nodev/noexec",
 				   kit_mounts[i].destination);
 		return 0;
 	}
-	return bad(path, "destination \"%s\"%s%s: only the kit's own mounts (/proc, /dev, "
-		   "/dev/pts, /dev/shm, /dev/mqueue, /sys, /sys/fs/cgroup, of their usual types) "
-		   "are supported", json_string_value(destination), type ? " type " : "",
-		   type ? json_string_value(type) : "");
+	return apply_mount(m, path, destination, type, options);
 }
 
 static int check_mounts(json_t *json)
@@ -783,6 +810,61 @@ static int check_device_rules(json_t *resources)
 	return 0;
 }
 
+/* linux.cgroupsPath: the container's cgroup, absolute or below the runtime's own. */
+static int apply_cgroups_path(json_t *linux_obj)
+{
+	json_t *path;
+
+	if (member(linux_obj, "linux", "cgroupsPath", STRING, false, &path) < 0 || is_empty(path))
+		return 0;
+	return apply("linux.cgroupsPath", "cgroups-path", json_string_value(path));
+}
+
+/*
+ * linux.seccomp, in the same JSON as a profile file: written to a memfd,
+ * whose /proc/self/fd path --security-opt seccomp= reads when the security
+ * layer builds the filter. The fd lives as long as this process.
+ */
+static int apply_seccomp(json_t *linux_obj)
+{
+	json_t *seccomp;
+	char value[64];
+	int fd;
+
+	if (member(linux_obj, "linux", "seccomp", OBJECT, false, &seccomp) < 0 || seccomp == NULL)
+		return 0;
+	if (!has_layer_option("security-opt"))
+		return apply("linux.seccomp", "security-opt", "seccomp=");  /* the refusal */
+	fd = memfd_create("config.json linux.seccomp", MFD_CLOEXEC);
+	if (sys("runtime", fd, "memfd_create(\"linux.seccomp\")") < 0)
+		return -1;
+	if (json_dumpfd(seccomp, fd, JSON_COMPACT) < 0) {
+		close(fd);
+		return fail("runtime", "%s: linux.seccomp: could not write it to a memfd", config_file);
+	}
+	snprintf(value, sizeof(value), "seccomp=/proc/self/fd/%d", fd);
+	return apply("linux.seccomp", "security-opt", value);
+}
+
+/* linux.sysctl {"net.ipv4.ip_forward": "1"} -> --sysctl net.ipv4.ip_forward=1, each. */
+static int apply_sysctl(json_t *linux_obj)
+{
+	json_t *sysctl, *v;
+	const char *key;
+	char where[192];
+
+	if (member(linux_obj, "linux", "sysctl", OBJECT, false, &sysctl) < 0)
+		return -1;
+	json_object_foreach(sysctl, key, v) {
+		snprintf(where, sizeof(where), "linux.sysctl.%s", key);
+		if (!json_is_string(v))
+			return bad(where, "must be a string");
+		if (applyf(where, "sysctl", "%s=%s", key, json_string_value(v)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int apply_linux(json_t *json, struct oci_config *config)
 {
 	json_t *linux_obj, *resources;
@@ -793,6 +875,8 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	    apply_mappings(linux_obj, "gidMappings", "gid-map") < 0 ||
 	    apply_paths(linux_obj, "maskedPaths", "masked-paths") < 0 ||
 	    apply_paths(linux_obj, "readonlyPaths", "readonly-paths") < 0 ||
+	    apply_cgroups_path(linux_obj) < 0 || apply_sysctl(linux_obj) < 0 ||
+	    apply_seccomp(linux_obj) < 0 ||
 	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
 		return -1;
 	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||

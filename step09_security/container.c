@@ -39,6 +39,7 @@ static const struct layer *const layers[] = {
 static char child_stack[STACK_SIZE];
 
 int shared_with_host;              /* namespaces a layer was told not to create */
+bool init_outlives_kit;            /* step08's create: the init is our parent's child */
 static int go_pipe[2];              /* parent -> child: "setup done, go on" */
 static volatile pid_t signal_target; /* where the parent forwards signals */
 static volatile sig_atomic_t early_signal; /* one that came when there was no COMMAND */
@@ -180,7 +181,8 @@ static int child_main(void *arg)
 	char go;
 
 	/* If the kit dies, so does the container: nobody would clean up. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!init_outlives_kit)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	reset_signals();
 	close(go_pipe[1]);
 	if (read(go_pipe[0], &go, 1) != 1)
@@ -240,6 +242,9 @@ static int wait_for_exit(pid_t pid)
 {
 	int status;
 
+	if (init_outlives_kit)  /* not our child: its parent reaps it and gets its status */
+		return watch_exit(pid);
+
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			sys("container", -1, "waitpid(%d)", pid);
@@ -268,7 +273,7 @@ static void cleanup_layers(struct container *c, size_t count)
  */
 int launch_container(struct container *c)
 {
-	int flags = SIGCHLD, ret = EXIT_KIT_ERROR;
+	int flags = SIGCHLD | (init_outlives_kit ? CLONE_PARENT : 0), ret = EXIT_KIT_ERROR;
 	size_t prepared;
 
 	catch_stop_signals();

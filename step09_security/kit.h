@@ -74,6 +74,11 @@ extern const struct layer pid_layer;
 extern const struct layer mount_layer;
 int mount_as(const char *layer, const char *source, const char *target,  /* mount.c */
 	     const char *fstype, unsigned long flags, const char *data);
+int set_volume(const char *value);   /* volumes.c, the mount layer's: --volume, --mount */
+int set_mount(const char *value);
+int open_volumes(void);
+int mount_volumes(void);
+void close_volumes(void);
 extern const struct layer net_layer;
 extern const struct layer user_layer;
 bool setgroups_allowed(void);  /* user.c: false once "deny" was written */
@@ -104,6 +109,10 @@ bool has_layer(const char *name);
 bool has_layer_option(const char *name);
 int set_layer_option(const char *name, const char *value);  /* value NULL: a flag */
 void catch_stop_signals(void);  /* before anything the kit must undo */
+/* `create`: the init becomes the caller's child (clone(CLONE_PARENT)), as runc's does, so
+ * an engine's subreaper (podman's conmon) reaps it; the monitor only watches it. */
+extern bool init_outlives_kit;
+int watch_exit(pid_t pid);  /* monitor.c: waits through a pidfd; 0 */
 int launch_container(struct container *c);   /* setup, clone, go: 0, 125 or 128+N */
 int finish_container(struct container *c);   /* wait, cleanup: the exit code */
 bool is_runtime_command(int argc, char **argv);  /* runtime_cli.c */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 struct profile {
 	const char *file;
@@ -421,20 +422,36 @@ static int parse_profile(struct profile *p, json_t *root)
 	return check_execve(p);
 }
 
+/* A memfd's name for messages (config.json's linux.seccomp, from the runtime), else file. */
+static const char *display_name(const char *file)
+{
+	static char name[128];
+	ssize_t n;
+
+	if (strncmp(file, "/proc/self/fd/", 14) != 0 ||
+	    (n = readlink(file, name, sizeof(name) - 1)) < 0)
+		return file;
+	name[n] = '\0';
+	if (strncmp(name, "/memfd:", 7) != 0)
+		return file;
+	name[strcspn(name, "(") - (strchr(name, '(') ? 1 : 0)] = '\0';  /* " (deleted)" */
+	return name + 7;
+}
+
 scmp_filter_ctx profile_from_file(const char *file, uint64_t caps)
 {
-	struct profile p = { .file = file, .caps = caps };
+	struct profile p = { .file = display_name(file), .caps = caps };
 	json_error_t error;
 	json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &error);
 
 	if (root == NULL) {
 		if (error.line < 0)  /* could not even read it */
-			fail("security", "seccomp profile %s: %s", file, error.text);
+			fail("security", "seccomp profile %s: %s", p.file, error.text);
 		else
-			fail("security", "%s:%d:%d: %s", file, error.line, error.column, error.text);
+			fail("security", "%s:%d:%d: %s", p.file, error.line, error.column, error.text);
 		return NULL;
 	}
-	trace("security", "seccomp: profile %s", file);
+	trace("security", "seccomp: profile %s", p.file);
 	if (parse_profile(&p, root) < 0) {
 		if (p.ctx)
 			seccomp_release(p.ctx);

@@ -68,6 +68,7 @@ static int create(const struct options *o)
 	pid_t pid;
 	char byte;
 
+	init_outlives_kit = true;  /* the caller (an engine's subreaper) is its parent */
 	if (prepare_launch(&l, o->id, o->bundle, o->pid_file) < 0)
 		return release_launch(&l, -1);
 	if (sys("runtime", pipe2(pipe_fds, O_CLOEXEC), "pipe2(created)") < 0 ||

@@ -197,7 +197,8 @@ static int set_no_new_privs(void)
 static int secure_child(struct container *c)
 {
 	(void)c;
-	if (mount_tmpfs_list() < 0 || mask_paths() < 0 || protect_paths() < 0 || lock_root() < 0)
+	if (mount_tmpfs_list() < 0 || write_sysctls() < 0 || mask_paths() < 0 ||
+	    protect_paths() < 0 || lock_root() < 0)
 		return -1;
 	/* fds first: once the uid changes, /proc/self/fd may no longer be ours to read. */
 	if (apply_apparmor() < 0 || close_host_fds() < 0 || drop_bounding_set() < 0 ||
@@ -236,6 +237,8 @@ static const struct layer_option security_options[] = {
 	  "apparmor=PROFILE, masked-paths=P:P, readonly-paths=P:P", set_security_opt },
 	{ "ulimit", "NAME=SOFT[:HARD]", "a resource limit, e.g. nofile=1024:2048 (setrlimit(2); "
 	  "repeatable)", set_ulimit },
+	{ "sysctl", "KEY=VALUE", "a kernel setting of the container's own namespaces "
+	  "(net.*, kernel.shm*, ...)", set_sysctl },
 	{ "oom-score-adj", "N", "-1000 (never) to 1000 (first): the OOM killer's choice",
 	  set_oom_score_adj },
 	{ "read-only", NULL, "mount the container's root read-only", set_read_only },

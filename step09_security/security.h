@@ -92,6 +92,10 @@ int set_ulimit(const char *value);
 int set_oom_score_adj(const char *value);
 int set_process_limits(pid_t pid);
 
+/* sysctl.c: --sysctl. */
+int set_sysctl(const char *value);
+int write_sysctls(void);
+
 /* apparmor.c */
 int check_apparmor(void);
 int apply_apparmor(void);

@@ -232,6 +232,43 @@ int set_cgroupns(const char *arg)
 	return 0;
 }
 
+/* A cgroup path as typed: no "..", no empty part, no trailing "/". */
+static int check_cgroup_path(const char *flag, const char *arg)
+{
+	if (arg[0] == '\0' || strstr(arg, "..") || strstr(arg, "//") ||
+	    (strlen(arg) > 1 && arg[strlen(arg) - 1] == '/'))
+		return fail("cgroup", "--%s %s: expected a path such as /kit/web or web, without ..",
+			    flag, arg);
+	return 0;
+}
+
+/* --cgroup-parent DIR: the container's cgroup is DIR/c<PID>, as docker's DIR/<ID>. */
+int set_cgroup_parent(const char *arg)
+{
+	if (check_cgroup_path("cgroup-parent", arg) < 0)
+		return -1;
+	cg.parent_asked = arg;
+	return 0;
+}
+
+/* --cgroups-path PATH: the container's cgroup is PATH itself (OCI's cgroupsPath). */
+int set_cgroups_path(const char *arg)
+{
+	static char parent[PATH_MAX];
+	const char *slash = strrchr(arg, '/');
+
+	if (check_cgroup_path("cgroups-path", arg) < 0)
+		return -1;
+	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) >= sizeof(cg.name))
+		return fail("cgroup", "--cgroups-path %s: expected PARENT/NAME, such as "
+			    "/kit/web or kit/web", arg);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - arg), arg);
+	cg.parent_asked = parent[0] ? parent : "/";
+	snprintf(cg.name, sizeof(cg.name), "%s", slash + 1);
+	cg.name_given = true;
+	return 0;
+}
+
 /* --- before_clone: the flags against each other -------------------------- */
 
 /* Cross-flag rules, as docker's. */
