@@ -446,14 +446,13 @@ static int apply_process(json_t *json, struct oci_config *config)
 	config->cwd = json_string_value(cwd);
 	if (config->cwd[0] != '/')
 		return bad("process.cwd", "\"%s\" must be an absolute path", config->cwd);
-	if (json_is_true(terminal))
-		return bad("process.terminal", "true needs a console socket (--console-socket), "
-			   "which this program does not support: set it to false");
+	config->terminal = json_is_true(terminal);  /* monitor.c checks --console-socket */
 	if (json_is_true(nnp) && apply("process.noNewPrivileges", "security-opt",
 				       "no-new-privileges") < 0)
 		return -1;
-	if (json_is_false(nnp) && apply("process.noNewPrivileges", "security-opt",
-					"no-new-privileges=false") < 0)
+	/* Absent is false (config.md), as runc: the flag form's default is true. */
+	if (!json_is_true(nnp) && has_layer_option("security-opt") &&
+	    apply("process.noNewPrivileges", "security-opt", "no-new-privileges=false") < 0)
 		return -1;
 	if (apply_capabilities(process) < 0 || apply_rlimits(process) < 0 ||
 	    apply_oom_score_adj(process) < 0)
@@ -940,6 +939,31 @@ int load_config(const char *bundle, struct oci_config *config)
 	return 0;
 }
 
+/*
+ * exec --process FILE: a process.json, config.json's "process" alone, as
+ * engines give it (runtime.md's exec). Read after the bundle's config, so
+ * what it says replaces the init's settings for this one process: its
+ * user (container root if it names none), capabilities, rlimits.
+ */
+int load_process(const char *file, struct oci_config *config)
+{
+	json_error_t error;
+	json_t *process;
+
+	if (snprintf(config->file, sizeof(config->file), "%s", file) >= (int)sizeof(config->file))
+		return fail("runtime", "--process %s: path too long", file);
+	config_file = config->file;
+	process = json_load_file(file, JSON_REJECT_DUPLICATES, &error);
+	if (process == NULL && error.line < 0)
+		return fail("runtime", "%s: %s", file, error.text);
+	if (process == NULL)
+		return fail("runtime", "%s:%d:%d: %s", file, error.line, error.column, error.text);
+	config->json = json_pack("{s:o}", "process", process);
+	if (has_layer_option("user") && set_layer_option("user", "0:0") < 0)
+		return -1;
+	return apply_process(config->json, config);
+}
+
 /* Frees what load_config() allocated, all or part; the layers keep their own copies. */
 void free_config(struct oci_config *config)
 {
@@ -1010,6 +1034,10 @@ int write_default_config(const char *file, const char *rootfs)
 	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	FILE *out;
 	int ret;
+
+	/* The security layer's default, said in config.json's words (absent means false). */
+	if (has_layer_option("security-opt"))
+		json_object_set_new(json_object_get(spec, "process"), "noNewPrivileges", json_true());
 
 	if (fd < 0 && errno == EEXIST)
 		ret = fail("runtime", "%s exists: remove it first", file);

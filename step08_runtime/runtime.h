@@ -42,6 +42,7 @@ struct oci_config {
 	const char *cwd;          /* process.cwd */
 	int umask;                /* process.user.umask, or -1: the runtime's own */
 	unsigned namespaces;      /* bit i: namespace_types[i] is in linux.namespaces */
+	bool terminal;            /* process.terminal: a pty, through --console-socket */
 	json_t *annotations;      /* an object, maybe empty */
 };
 
@@ -77,6 +78,7 @@ int remove_state_dir(const char *dir);
 json_t *oci_state(const struct state *st);
 void put_json(json_t *json);
 int write_pid_file(const char *file, pid_t pid);
+int write_pid_file_at(int dir, const char *file, pid_t pid);
 void wait_for_cleanup(const struct state *st);
 
 /* One `create` or `run`: what the monitor keeps for the container's life (monitor.c). */
@@ -89,21 +91,30 @@ struct launch {
 	int created;         /* the pipe to create's CLI, or -1 (run in the foreground) */
 	bool foreground;
 	char *pid_file;      /* --pid-file, absolute, or NULL */
+	int console;         /* --console-socket, connected, for process.terminal; or -1 */
 };
 
-int prepare_launch(struct launch *l, const char *id, const char *bundle, const char *pid_file);
+struct options;
+int prepare_launch(struct launch *l, const struct options *o);  /* ID, --bundle, --pid-file, ... */
 int release_launch(struct launch *l, int ret);  /* returns ret */
 void become_monitor(struct launch *l, int pipe_fds[2]) __attribute__((noreturn));
-int run_foreground(const char *id, const char *bundle, const char *pid_file);
+int run_foreground(const struct options *o);
 bool init_waits_for_start(void);  /* the init: false in the flag form */
 int tell_monitor_ready(void);     /* the init: exec.fifo's O_PATH fd, or -1 */
 int await_init(int fd, pid_t pid, unsigned long long started);  /* start: the init's byte */
 int start_init(const char *dir, pid_t pid, unsigned long long started);  /* runtime.c */
 
 /* The command line (runtime_cli.c): a command returns its exit code, -1 for 125. */
+#define MAX_EXEC_ENV 64
 struct options {
 	const char *bundle, *pid_file;
-	bool detach, force, help;
+	bool detach, force, help, all;
+	const char *process;          /* exec --process FILE */
+	const char *console_socket;   /* create, exec: where a terminal's master goes */
+	bool tty;                     /* exec --tty */
+	const char *cwd, *user;       /* exec --cwd, --user */
+	const char *env[MAX_EXEC_ENV + 1];  /* exec --env NAME=VALUE, repeatable */
+	int env_count;
 	int argc;     /* COMMAND and what follows it */
 	char **argv;
 	int first;    /* index of the first operand */
@@ -123,7 +134,22 @@ int list_containers(const struct options *o);  /* state.c */
 int exec_command(const struct options *o);
 
 /* exec: one more process in the container (exec.c, exec_join.c). */
-int exec_in_container(pid_t pid, char **argv);  /* the exit code */
+/* What one exec runs: COMMAND, or exec --process's process.json. */
+struct exec_request {
+	char **argv;
+	char **env;            /* NULL: the init's */
+	const char *cwd;       /* NULL: / */
+	bool detach;           /* start it and return; the caller (an engine) reaps it */
+	const char *pid_file;  /* its PID as the host sees it: a name in pid_dir */
+	int pid_dir;           /* opened before exec enters the container's root */
+	int console;           /* --console-socket, connected: a terminal; or -1 */
+};
+int exec_in_container(pid_t pid, const struct exec_request *r);  /* the exit code */
+int load_process(const char *file, struct oci_config *config);   /* config.c */
+
+/* terminal.c: process.terminal's pty, its master sent to --console-socket. */
+int connect_console(const char *path);
+int take_terminal(int console);  /* inside the container; closes console */
 
 struct cgroup_file {  /* a cgroup.procs of the container's, opened on the host */
 	int fd;

@@ -13,6 +13,7 @@
 #include "kit.h"
 #include "runtime.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,19 +116,34 @@ int parse_command_options(int argc, char **argv, int count, bool more, struct op
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, 'b' }, { "pid-file", required_argument, NULL, 'p' },
 		{ "detach", no_argument, NULL, 'd' }, { "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
+		{ "help", no_argument, NULL, 'h' }, { "all", no_argument, NULL, 'a' },
+		{ "process", required_argument, NULL, 'P' }, { "tty", no_argument, NULL, 't' },
+		{ "console-socket", required_argument, NULL, 'C' },
+		{ "env", required_argument, NULL, 'e' }, { "cwd", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' }, { 0 },
 	};
 	int opt;
 
 	*o = (struct options){ .bundle = ".", .argc = argc, .argv = argv };
 	optind = 0;  /* glibc: start afresh, argv is a new vector */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:b:p:dfh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:b:p:dfhate:w:u:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'b': o->bundle = optarg; break;
 		case 'p': o->pid_file = optarg; break;
 		case 'd': o->detach = true; break;
 		case 'f': o->force = true; break;
+		case 'a': o->all = true; break;
+		case 'P': o->process = optarg; break;
+		case 't': o->tty = true; break;
+		case 'C': o->console_socket = optarg; break;
+		case 'w': o->cwd = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'e':
+			if (o->env_count == MAX_EXEC_ENV)
+				return fail("runtime", "%s: --env: at most %d", argv[0], MAX_EXEC_ENV);
+			o->env[o->env_count++] = optarg;
+			break;
 		case 'h': o->help = true; return 0;  /* usage(), and nothing else */
 		default:
 			return fail("runtime", "%s: option %s: %s (see --help)", argv[0],
@@ -186,17 +202,94 @@ int write_spec(const struct options *o)
 	return write_default_config(file, realpath(rootfs, found) ? found : "rootfs");
 }
 
-/* exec ID [--] COMMAND [ARG...], in a running container: exec.c joins it. */
+/* The init's environment with exec --env's NAME=VALUE in place or added. */
+static char **merged_environment(pid_t pid, const struct options *o)
+{
+	static char *env[1024 + MAX_EXEC_ENV + 1];
+	char **init_env = environment_of(pid);
+	int n = 0;
+
+	if (init_env == NULL)
+		return NULL;
+	for (int i = 0; init_env[i] && n < 1024; i++)
+		env[n++] = init_env[i];
+	for (int e = 0; e < o->env_count; e++) {
+		size_t name = strcspn(o->env[e], "=");
+		int i = 0;
+		while (i < n && !(strncmp(env[i], o->env[e], name + 1) == 0))
+			i++;
+		env[i] = (char *)o->env[e];
+		n += i == n;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/* --pid-file's directory, opened now: exec writes the file from inside the container. */
+static int open_pid_dir(const char *pid_file, struct exec_request *r)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(pid_file, '/');
+
+	r->pid_file = slash ? slash + 1 : pid_file;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - pid_file) + 1 : 1, slash ? pid_file : ".");
+	r->pid_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return sys("runtime", r->pid_dir, "open(\"%s\")", dir) < 0 ? -1 : 0;
+}
+
+/* exec's request: --process FILE (an engine's), or COMMAND with --env, --cwd, --user. */
+static int exec_request(const struct options *o, int command, pid_t pid,
+			struct oci_config *process, struct exec_request *r)
+{
+	bool tty = o->tty;
+
+	*r = (struct exec_request){ .detach = o->detach, .pid_dir = -1, .console = -1 };
+	if (o->pid_file && open_pid_dir(o->pid_file, r) < 0)
+		return -1;
+	if (o->process) {
+		if (command < o->argc)
+			return fail("runtime", "exec: --process gives COMMAND; none may follow the ID");
+		if (load_process(o->process, process) < 0)
+			return -1;
+		tty = process->terminal;
+	}
+	if (tty != (o->console_socket != NULL))
+		return fail("runtime", tty ? "exec: a terminal needs --console-socket, where its "
+			    "pty's master goes" : "exec: --console-socket without a terminal (--tty)");
+	if (o->console_socket && (r->console = connect_console(o->console_socket)) < 0)
+		return -1;
+	if (o->process) {
+		r->argv = process->args;
+		r->env = process->env;
+		r->cwd = process->cwd;
+		return 0;
+	}
+	if (command >= o->argc)
+		return fail("runtime", "exec: missing COMMAND (exec ID [--] COMMAND [ARG...])");
+	if (o->user && set_layer_option("user", o->user) < 0)
+		return -1;
+	if (o->cwd && o->cwd[0] != '/')
+		return fail("runtime", "exec: --cwd %s: must be an absolute path", o->cwd);
+	r->argv = o->argv + command;
+	r->cwd = o->cwd;
+	r->env = o->env_count ? merged_environment(pid, o) : NULL;
+	return o->env_count && r->env == NULL ? -1 : 0;
+}
+
+/* exec ID [--] COMMAND [ARG...], or exec --process FILE ID: exec.c joins the container. */
 int exec_command(const struct options *o)
 {
-	int command = o->first + 1;
+	int command = o->first + 1, status = EXIT_KIT_ERROR;
+	struct oci_config process = { 0 };
+	struct exec_request r;
 	struct state st;
 
 	if (command < o->argc && strcmp(o->argv[command], "--") == 0)
 		command++;
-	if (command >= o->argc)
-		return fail("runtime", "exec: missing COMMAND (exec ID [--] COMMAND [ARG...])");
 	if (open_state_in(o->id, &st, "running", "exec needs a running container") < 0)
 		return -1;
-	return close_state(&st, exec_in_container(st.pid, o->argv + command));
+	if (exec_request(o, command, st.pid, &process, &r) == 0)
+		status = exec_in_container(st.pid, &r);
+	free_config(&process);
+	return close_state(&st, status);
 }

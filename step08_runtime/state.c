@@ -296,17 +296,26 @@ void put_json(json_t *json)
 /* Written whole, as state.json: a reader never sees an empty file. */
 int write_pid_file(const char *file, pid_t pid)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
+	return write_pid_file_at(AT_FDCWD, file, pid);
+}
+
+/* file relative to dir: exec writes it once chroot'ed, through a dir opened before. */
+int write_pid_file_at(int dir, const char *file, pid_t pid)
+{
+	char tmp[PATH_MAX + 8], text[16];
+	int fd, len = snprintf(text, sizeof(text), "%d", (int)pid);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	f = fopen(tmp, "we");
-	if (f == NULL)
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return sys("runtime", -1, "open(\"%s\")", tmp);
-	fprintf(f, "%d", (int)pid);
-	if (fclose(f) != 0)
+	if (write(fd, text, (size_t)len) != len) {
+		close(fd);
 		return sys("runtime", -1, "write(\"%s\")", tmp);
-	return sys("runtime", rename(tmp, file), "rename(\"%s\", \"%s\")", tmp, file) < 0 ? -1 : 0;
+	}
+	close(fd);
+	return sys("runtime", renameat(dir, tmp, dir, file), "rename(\"%s\", \"%s\")", tmp,
+		   file) < 0 ? -1 : 0;
 }
 
 /* Until the monitor has recorded "stopped": then its cleanup is done. */

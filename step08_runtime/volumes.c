@@ -23,6 +23,7 @@
  */
 #include "kit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,6 +41,7 @@ struct volume {
 	unsigned long flags;       /* MS_RDONLY, MS_NOSUID, ... */
 	unsigned long propagation; /* MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE, or 0 */
 	bool bind, recursive;
+	bool copy_up;              /* tmpcopyup: the tmpfs starts with what it covers */
 	int tree;                  /* the detached copy of a bind's source, or -1 */
 };
 
@@ -65,6 +67,10 @@ static int add_word(struct volume *v, const char *word, const char *as_typed)
 {
 	size_t used = strlen(v->data);
 
+	if (strcmp(word, "tmpcopyup") == 0) {  /* runc's and podman's, for --read-only's tmpfs */
+		v->copy_up = true;
+		return 0;
+	}
 	if (strcmp(word, "bind") == 0 || strcmp(word, "rbind") == 0) {
 		v->bind = true;
 		v->recursive = word[0] == 'r';
@@ -244,6 +250,60 @@ static int open_target(const char *target, bool file)
 	return fd;
 }
 
+/* Copies directory from's files, directories and symlinks into to, with their modes. */
+static int copy_tree(int from, int to, const char *where)
+{
+	DIR *dir = fdopendir(dup(from));
+	struct dirent *e;
+	int ret = 0;
+
+	if (dir == NULL)
+		return sys("mount", -1, "opendir(%s, for tmpcopyup)", where);
+	while (ret == 0 && (e = readdir(dir)) != NULL) {
+		struct stat st;
+		char link[PATH_MAX];
+		ssize_t n;
+		int in, out;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			in = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 ||
+			    (out = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+				ret = sys("mount", -1, "mkdir(%s/%s)", where, e->d_name);
+			} else {
+				ret = in < 0 ? 0 : copy_tree(in, out, where);
+				close(out);
+			}
+			if (in >= 0)
+				close(in);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(from, e->d_name, link, sizeof(link) - 1);
+			link[n < 0 ? 0 : n] = '\0';
+			ret = n < 0 ? 0 : (int)sys("mount", symlinkat(link, to, e->d_name),
+						   "symlink(%s/%s)", where, e->d_name);
+		} else if (S_ISREG(st.st_mode)) {
+			in = openat(from, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			out = openat(to, e->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				     st.st_mode & 07777);
+			while (in >= 0 && out >= 0 && (n = read(in, link, sizeof(link))) > 0)
+				if (write(out, link, (size_t)n) != n)
+					break;
+			ret = in >= 0 && out < 0 ? sys("mount", -1, "copy %s/%s", where, e->d_name) : 0;
+			if (in >= 0)
+				close(in);
+			if (out >= 0)
+				close(out);
+		}
+		if (ret == 0)
+			fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(dir);
+	return ret;
+}
+
 /* Child, in the rootfs (the cwd), before pivot_root: each volume, in order. */
 int mount_volumes(void)
 {
@@ -251,13 +311,14 @@ int mount_volumes(void)
 		struct volume *v = &volumes[i];
 		struct stat st;
 		char at[64];
-		int target, r;
+		int target, under, r;
 
 		if (v->bind && fstat(v->tree, &st) < 0)
 			return sys("mount", -1, "fstat(\"%s\")", v->source);
 		if ((target = open_target(v->target, v->bind && !S_ISDIR(st.st_mode))) < 0)
 			return -1;
 		snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
+		under = v->copy_up ? open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		if (v->bind)
 			r = (int)sys("mount", move_mount(v->tree, "", target, "",
 							 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
@@ -267,8 +328,17 @@ int mount_volumes(void)
 						    v->flags, v->data[0] ? v->data : NULL),
 				     "mount(\"%s\", \"%s\", \"%s\", %#lx, \"%s\")", v->source,
 				     v->target, v->type, v->flags, v->data);
+		if (r == 0 && v->copy_up) {  /* the new tmpfs, by its path: the fd is what it covers */
+			int mounted = open(v->target + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			r = mounted < 0 || under < 0 ? (int)sys("mount", -1, "open(%s)", v->target)
+						     : copy_tree(under, mounted, v->target);
+			if (mounted >= 0)
+				close(mounted);
+		}
+		if (under >= 0)
+			close(under);
 		if (r == 0 && !v->bind && v->propagation)
-			r = (int)sys("mount", mount(NULL, at, NULL, v->propagation, NULL),
+			r = (int)sys("mount", mount(NULL, v->target + 1, NULL, v->propagation, NULL),
 				     "mount(\"%s\", propagation %#lx)", v->target, v->propagation);
 		close(target);
 		if (r < 0)

@@ -82,11 +82,15 @@ static int enter_root(int root_fd)
 
 /* After fork(): in the PID namespace now; the last steps, then COMMAND. */
 static void exec_child_main(pid_t pid, int ns_fds[], const struct cgroup_file cgroups[],
-			    char **argv, char **env)
+			    const struct exec_request *r, char **env)
 {
+	char **argv = r->argv;
+
 	default_signals();
 	if (join_cgroups(cgroups) < 0 || enter_namespace(pid, ns_fds, NS_CGROUP) < 0 ||
-	    become_container_root() < 0)
+	    (r->console >= 0 && take_terminal(r->console) < 0) || become_container_root() < 0)
+		_exit(EXIT_KIT_ERROR);
+	if (r->cwd && sys("exec", chdir(r->cwd), "chdir(\"%s\")", r->cwd) < 0)
 		_exit(EXIT_KIT_ERROR);
 	environ = env;
 	trace("exec", "execvp(\"%s\")", argv[0]);
@@ -96,7 +100,7 @@ static void exec_child_main(pid_t pid, int ns_fds[], const struct cgroup_file cg
 }
 
 /* Returns COMMAND's exit code, as docker exec: 128+N if killed by signal N. */
-int exec_in_container(pid_t pid, char **argv)
+int exec_in_container(pid_t pid, const struct exec_request *r)
 {
 	static struct cgroup_file cgroups[MAX_CGROUPS];
 	int ns_fds[NNAMESPACE_TYPES], root_fd, status;
@@ -106,7 +110,7 @@ int exec_in_container(pid_t pid, char **argv)
 	snprintf(root, sizeof(root), "/proc/%d/root", pid);
 	root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sys("exec", root_fd, "open(\"%s\")", root) < 0 || open_namespaces(pid, ns_fds) < 0 ||
-	    (env = environment_of(pid)) == NULL || open_cgroups(pid, cgroups) < 0)
+	    (env = r->env ? r->env : environment_of(pid)) == NULL || open_cgroups(pid, cgroups) < 0)
 		return EXIT_KIT_ERROR;
 	check_leaks_now();  /* make SANITIZE=1: not at exit, in the container's PID namespace */
 	/*
@@ -120,7 +124,11 @@ int exec_in_container(pid_t pid, char **argv)
 	if (sys("exec", child, "fork()") < 0)
 		return EXIT_KIT_ERROR;
 	if (child == 0)
-		exec_child_main(pid, ns_fds, cgroups, argv, env);
+		exec_child_main(pid, ns_fds, cgroups, r, env);
+	if (r->pid_file && write_pid_file_at(r->pid_dir, r->pid_file, child) < 0)
+		return EXIT_KIT_ERROR;
+	if (r->detach)  /* exec --detach: its parent's parent (an engine's subreaper) reaps it */
+		return 0;
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return sys("exec", -1, "waitpid(%d)", child) < 0 ? EXIT_KIT_ERROR : 0;

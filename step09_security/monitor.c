@@ -37,9 +37,10 @@ static struct {
 	int fifo;                         /* exec.fifo, O_PATH: opened for writing after pivot_root */
 	int ready[2];                     /* init -> monitor: "set up, waiting for start" */
 	int created;                      /* monitor -> create's CLI; not the init's business */
+	int console;                      /* --console-socket, for process.terminal, or -1 */
 	ino_t host_ns[NNAMESPACE_TYPES];  /* the monitor's namespaces, to see the init's new ones */
 	const struct oci_config *config;
-} to_init = { .fifo = -1, .ready = { -1, -1 }, .created = -1 };
+} to_init = { .fifo = -1, .ready = { -1, -1 }, .created = -1, .console = -1 };
 
 /* Everything the init needs from the monitor, set up before clone() copies it. */
 static int prepare_init_side(struct launch *l)
@@ -59,6 +60,7 @@ static int prepare_init_side(struct launch *l)
 		to_init.host_ns[n] = stat(path, &st) == 0 ? st.st_ino : 0;
 	}
 	to_init.created = l->created;
+	to_init.console = l->console;
 	to_init.config = &l->config;
 	to_init.active = true;
 	return 0;
@@ -100,10 +102,12 @@ static int check_created_namespaces(void)
 	return 0;
 }
 
-/* process.env, cwd and user.umask, in the container, now that its root is in place. */
+/* process.env, terminal, cwd and user.umask, in the container, now that its root is in place. */
 static int enter_process_settings(void)
 {
 	environ = to_init.config->env;  /* execvp's PATH search reads it too */
+	if (to_init.console >= 0 && take_terminal(to_init.console) < 0)  /* terminal.c */
+		return -1;
 	if (to_init.config->umask >= 0)
 		trace("runtime", "umask(%04o) = %04o", (unsigned)to_init.config->umask,
 		      (unsigned)umask((mode_t)to_init.config->umask));
@@ -242,12 +246,20 @@ void become_monitor(struct launch *l, int pipe_fds[2])
 }
 
 /* Everything that can be refused is checked before the state directory exists. */
-int prepare_launch(struct launch *l, const char *id, const char *bundle, const char *pid_file)
+int prepare_launch(struct launch *l, const struct options *o)
 {
+	const char *pid_file = o->pid_file;
 	char cwd[PATH_MAX];
 
-	l->id = id;
-	if (check_id(id) < 0 || load_config(bundle, &l->config) < 0)
+	l->id = o->id;
+	l->console = -1;
+	if (check_id(o->id) < 0 || load_config(o->bundle, &l->config) < 0)
+		return -1;
+	if (l->config.terminal != (o->console_socket != NULL))
+		return fail("runtime", l->config.terminal ? "process.terminal is true: give "
+			    "--console-socket, where its pty's master goes" : "--console-socket: "
+			    "process.terminal is false, there is no terminal to send");
+	if (o->console_socket && (l->console = connect_console(o->console_socket)) < 0)
 		return -1;
 	/* The monitor leaves the current directory: keep where the pid file goes. */
 	if (pid_file && pid_file[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
@@ -256,9 +268,9 @@ int prepare_launch(struct launch *l, const char *id, const char *bundle, const c
 	if (pid_file && pid_file[0] == '/')
 		l->pid_file = strdup(pid_file);
 	l->c = (struct container){ .argv = l->config.args, .rootfs_fd = -1 };
-	if (make_state_dir(id, l->dir) < 0)
+	if (make_state_dir(o->id, l->dir) < 0)
 		return -1;
-	l->record = new_state(id, &l->config);
+	l->record = new_state(o->id, &l->config);
 	if (save_state(l->dir, l->record) < 0) {
 		remove_state_dir(l->dir);
 		return -1;
@@ -269,6 +281,8 @@ int prepare_launch(struct launch *l, const char *id, const char *bundle, const c
 /* What prepare_launch() allocated, all or part: once this process is done with l. */
 int release_launch(struct launch *l, int ret)
 {
+	if (l->console >= 0)
+		close(l->console);
 	free_config(&l->config);
 	json_decref(l->record);
 	free(l->pid_file);
@@ -276,14 +290,14 @@ int release_launch(struct launch *l, int ret)
 }
 
 /* run in the foreground: this process is the monitor; delete at the end. */
-int run_foreground(const char *id, const char *bundle, const char *pid_file)
+int run_foreground(const struct options *o)
 {
-	struct launch l = { .created = -1, .foreground = true };
+	struct launch l = { .created = -1, .foreground = true, .console = -1 };
 	int status;
 
 	/* From here, ^C or kill undoes what is set up, this state dir included. */
 	catch_stop_signals();
-	if (prepare_launch(&l, id, bundle, pid_file) < 0)
+	if (prepare_launch(&l, o) < 0)
 		return release_launch(&l, EXIT_KIT_ERROR);
 	status = monitor(&l);
 	remove_state_dir(l.dir);

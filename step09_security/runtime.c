@@ -69,7 +69,7 @@ static int create(const struct options *o)
 	char byte;
 
 	init_outlives_kit = true;  /* the caller (an engine's subreaper) is its parent */
-	if (prepare_launch(&l, o->id, o->bundle, o->pid_file) < 0)
+	if (prepare_launch(&l, o) < 0)
 		return release_launch(&l, -1);
 	if (sys("runtime", pipe2(pipe_fds, O_CLOEXEC), "pipe2(created)") < 0 ||
 	    sys("runtime", pid = fork(), "fork() the monitor") < 0) {
@@ -186,7 +186,7 @@ static int run(const struct options *o)
 	int status;
 
 	if (!o->detach)
-		return run_foreground(o->id, o->bundle, o->pid_file);
+		return run_foreground(o);
 	if ((status = create(o)) == 0 && (status = start(o)) != 0)
 		delete(&forced);
 	return status;

@@ -494,6 +494,36 @@ assert_gone() {
 	assert_equal "$(ls -A "$RT_ROOT")" ""
 }
 
+@test "runtime: process.terminal: COMMAND's stdio is a pty of the container's own, its master sent to --console-socket" {
+	local sock=$BATS_TEST_TMPDIR/console.sock out=$BATS_TEST_TMPDIR/console.out i console
+	# What an engine does (podman's conmon): listen, take the master (kit_teardown kills it).
+	"$KIT_TOP/tests/tools/bin/console_socket" "$sock" "typed-in"$'\n' >"$out" 2>&1 3>&- &
+	console=$!
+	for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+	edit_config "$BUNDLE" '.process.terminal = true'
+	set_args "$BUNDLE" sh -c 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-three-a-tty
+		read -r line; echo "read: $line"; stat -c "devpts %d" /dev/pts/0'
+	create tty1 --console-socket "$sock"
+	rt start tty1
+	wait "$console"  # it ends when the container's terminal closes
+	run cat "$out"
+	assert_line "console: got a pty master"
+	assert_line --regexp '^/dev/pts/0'
+	assert_line --regexp '^all-three-a-tty'
+	assert_line --regexp '^read: typed-in'
+	# Its own devpts instance: not the host's (whose device number differs).
+	refute_line --regexp "^devpts $(stat -c %d /dev/pts)$"
+	# A terminal without a socket, or a socket without a terminal: refused, nothing made.
+	try_create tty2
+	assert_equal "$status" 125
+	assert_output --partial "process.terminal is true: give --console-socket"
+	edit_config "$BUNDLE" '.process.terminal = false'
+	try_create tty3 --console-socket "$sock"
+	assert_equal "$status" 125
+	assert_output --partial "--console-socket: process.terminal is false"
+	assert_dir_not_exist "$RT_ROOT/tty3"
+}
+
 # --- config.json errors ----------------------------------------------------
 
 # bad_config ID JQ-FILTER: create refuses the edited config with 125, leaving nothing.
@@ -584,7 +614,7 @@ bad_config() {
 
 @test "runtime: what the kit cannot honour is an error, never silently ignored" {
 	bad_config u1 '.process.terminal = true'
-	assert_output --partial "process.terminal: true needs a console socket"
+	assert_output --partial "process.terminal is true: give --console-socket"
 	# Refused where no layer has the options; step09's security layer honours
 	# them (and so does its skeleton, whose support files have the options).
 	if ! "$CONTAINER" --help | grep -q -- '--read-only'; then
@@ -603,9 +633,9 @@ bad_config() {
 	fi
 	bad_config u11 '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
 	assert_output --regexp 'linux.resources.devices\[0\]: (allow: a device beyond|not supported)'
-	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
-	assert_output --regexp 'mounts\[[0-9]+\]: refused as --mount type=tmpfs,source=tmpfs,target=/data,options=tmpcopyup'
-	assert_output --partial 'option "tmpcopyup" is not supported by this program'
+	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuchopt"]}]'
+	assert_output --regexp 'mounts\[[0-9]+\]: refused as --mount type=tmpfs,source=tmpfs,target=/data,options=nosuchopt'
+	assert_output --partial 'option "nosuchopt" is not supported by this program'
 	bad_config u7 '(.mounts[] | select(.destination == "/proc") | .options) += ["ro"]'
 	assert_output --partial 'asks for ro on /proc, which this program does not apply'
 	if has_cgroup_layer; then
