@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 bool verbose;
+void (*log_line)(const char *line);  /* step08: the runtime's --log, for errors and warnings */
 
 /*
  * One write(2) per line: the parent and the child trace at the same time,
@@ -27,6 +28,9 @@ static void print_line(char *line)
 {
 	size_t len = strnlen(line, LINE_MAX - 2);
 
+	line[len] = '\0';
+	if (log_line && strncmp(line, "container: ", 11) == 0)
+		log_line(line);
 	line[len] = '\n';
 	if (write(STDERR_FILENO, line, len + 1) < 0)
 		return;  /* nowhere left to report it */

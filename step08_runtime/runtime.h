@@ -18,6 +18,7 @@
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"
+#define KIT_VERSION "0.9"      /* step09; `container --version` */
 #define DEFAULT_ROOT "/run/container-kit/runtime"  /* runc's is /run/runc */
 #define WAIT_MS 30000          /* for the monitor's cleanup, for the init at start */
 
@@ -124,7 +125,8 @@ struct command;
 
 const struct command *find_command(const char *name);  /* runtime.c */
 int skip_global_options(int argc, char **argv, const char **root);  /* COMMAND's index */
-int parse_global_options(int argc, char **argv, const char **root);  /* also sets -v */
+int parse_global_options(int argc, char **argv, const char **root);  /* -1: refused */
+bool version_asked(void);  /* --version: printed */
 int unknown_command(const char *name);  /* 125 */
 int parse_command_options(int argc, char **argv, int count, bool more, struct options *o);
 int usage(void);
@@ -132,6 +134,7 @@ int signal_operand(const struct options *o);  /* kill's SIGNAL */
 int write_spec(const struct options *o);
 int list_containers(const struct options *o);  /* state.c */
 int exec_command(const struct options *o);
+int print_features(const struct options *o);  /* features.c */
 
 /* exec: one more process in the container (exec.c, exec_join.c). */
 /* What one exec runs: COMMAND, or exec --process's process.json. */
@@ -159,6 +162,7 @@ struct cgroup_file {  /* a cgroup.procs of the container's, opened on the host *
 
 int open_cgroups(pid_t pid, struct cgroup_file files[MAX_CGROUPS]);
 int join_cgroups(const struct cgroup_file files[]);
+int signal_cgroup(pid_t pid, int sig);  /* kill --all */
 char **environment_of(pid_t pid);
 int become_container_root(void);
 pid_t fork_forwarding_signals(void);

@@ -62,6 +62,17 @@ static const struct { const char *word; unsigned long set, clear, propagation; }
 	{ "unbindable", 0, 0, MS_UNBINDABLE }, { "runbindable", 0, 0, MS_UNBINDABLE },
 };
 
+/* The i-th option word this file knows, or NULL after the last (for `container features`). */
+const char *mount_option_word(size_t i)
+{
+	static const char *const others[] = { "bind", "rbind", "tmpcopyup" };
+	size_t nwords = sizeof(words) / sizeof(words[0]);
+
+	if (i < nwords)
+		return words[i].word;
+	return i - nwords < sizeof(others) / sizeof(others[0]) ? others[i - nwords] : NULL;
+}
+
 /* One option word: a flag, bind/rbind, or data for the filesystem (mode=755). */
 static int add_word(struct volume *v, const char *word, const char *as_typed)
 {

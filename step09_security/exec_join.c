@@ -4,7 +4,8 @@
  * v2, one per controller on v1, found by /proc/PID/cgroup and mountinfo),
  * takes the init's environment (/proc/PID/environ), becomes container root
  * with the init's limits (step09's security layer), and passes the signals
- * it gets on to COMMAND, as docker exec does.
+ * it gets on to COMMAND, as docker exec does. Also kill --all, which finds
+ * the container's processes by the same cgroup files.
  *
  * Chapter: 2.3 "Entering Namespaces with nsenter", 3.2 (cgroup.procs).
  * Man pages: cgroups(7), proc(5) (/proc/PID/cgroup, mountinfo, environ),
@@ -137,6 +138,35 @@ int join_cgroups(const struct cgroup_file files[])
 			return -1;
 		close(files[i].fd);
 	}
+	return 0;
+}
+
+/*
+ * kill --all: SIG to every process of the container, as its cgroup lists
+ * them (the first hierarchy it has of its own: they all list the same).
+ */
+int signal_cgroup(pid_t pid, int sig)
+{
+	static struct cgroup_file files[MAX_CGROUPS];
+	char procs[65536];
+	int count = 0;
+
+	if (open_cgroups(pid, files) < 0)
+		return -1;
+	for (int i = 0; files[i].fd >= 0; i++)
+		close(files[i].fd);
+	if (files[0].fd < 0)
+		return fail("runtime", "kill --all: the container has no cgroup of its own");
+	if (read_file("runtime", files[0].path, procs, sizeof(procs)) < 0)
+		return -1;
+	for (char *p = procs, *end; *p; p = end) {
+		long target = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (sys("runtime", kill((pid_t)target, sig), "kill(%ld, %d)", target, sig) == 0)
+			count++;
+	}
+	trace("runtime", "kill --all: %d processes", count);
 	return 0;
 }
 

@@ -79,6 +79,7 @@ int set_mount(const char *value);
 int open_volumes(void);
 int mount_volumes(void);
 void close_volumes(void);
+const char *mount_option_word(size_t i);
 extern const struct layer net_layer;
 extern const struct layer user_layer;
 bool setgroups_allowed(void);  /* user.c: false once "deny" was written */
@@ -129,6 +130,7 @@ int runtime_main(int argc, char **argv);
  * return -1 so a layer can "return fail(...)".
  */
 extern bool verbose;
+extern void (*log_line)(const char *line);  /* step08: also where --log says, if set */
 long sys(const char *layer, long result, const char *call_format, ...)
 	__attribute__((format(printf, 3, 4)));
 int fail(const char *layer, const char *format, ...)

@@ -156,6 +156,8 @@ static int kill_container(const struct options *o)
 	if (sig < 0 || open_state_in(o->id, &st, "created running",
 				     "there is no process to signal") < 0)
 		return -1;
+	if (o->all)  /* every process of the container, by its cgroup (exec_join.c) */
+		return close_state(&st, signal_cgroup(st.pid, sig));
 	return close_state(&st, signal_init(&st, sig));
 }
 
@@ -203,6 +205,7 @@ static const struct command {
 	{ "start", start, 1, false }, { "run", run, 1, false }, { "state", print_state, 1, false },
 	{ "list", list_containers, 0, false }, { "kill", kill_container, 1, true },
 	{ "delete", delete, 1, false }, { "exec", exec_command, 1, true },
+	{ "features", print_features, 0, false },
 };
 
 const struct command *find_command(const char *name)
@@ -217,13 +220,18 @@ const struct command *find_command(const char *name)
 int runtime_main(int argc, char **argv)
 {
 	const char *root = NULL;
-	int i = parse_global_options(argc, argv, &root), status;
-	const struct command *command = i < argc ? find_command(argv[i]) : NULL;
+	const struct command *command;
 	struct options o;
+	int i, status;
 
 	/* Only stdin, stdout, stderr: the monitor would hold any other for the container's life. */
 	close_range(3, ~0U, 0);
 	signal(SIGPIPE, SIG_IGN);  /* a reader gone is an error to report, not death */
+	if ((i = parse_global_options(argc, argv, &root)) < 0)
+		return EXIT_KIT_ERROR;
+	if (version_asked())
+		return 0;
+	command = i < argc ? find_command(argv[i]) : NULL;
 	if (command == NULL)
 		return unknown_command(i < argc ? argv[i] : "(none)");
 	if (set_state_root(root) < 0 ||

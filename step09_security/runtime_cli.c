@@ -19,55 +19,147 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage_text[] =
-	"Usage: container [--root DIR] [-v] COMMAND [OPTIONS] ...\n"
+	"Usage: container [GLOBAL OPTIONS] COMMAND [OPTIONS] ...\n"
 	"The OCI runtime: a container's lifecycle, as runc drives it.\n\n"
 	"  spec   [--bundle DIR]                       write DIR/config.json for the kit's rootfs\n"
-	"  create [--bundle DIR] [--pid-file F] ID     set it up; process.args waits for start\n"
+	"  create [--bundle DIR] [--pid-file F] [--console-socket S] ID\n"
+	"                                              set it up; process.args waits for start\n"
 	"  start  ID                                   let it exec process.args\n"
-	"  run    [--bundle DIR] [--pid-file F] [--detach] ID\n"
+	"  run    [--bundle DIR] [--pid-file F] [--console-socket S] [--detach] ID\n"
 	"                                              create + start; in the foreground: wait,\n"
 	"                                              exit with its status, delete\n"
 	"  state  ID                                   its OCI state, as JSON\n"
 	"  list                                        every container, as a table\n"
-	"  kill   ID [SIGNAL]                          TERM (default), SIGTERM, 15, KILL, USR1...\n"
+	"  kill   [--all] ID [SIGNAL]                  TERM (default), SIGTERM, 15, KILL, USR1...;\n"
+	"                                              --all: every process of it\n"
 	"  delete [--force] ID                         remove a stopped one (--force: kill it first)\n"
-	"  exec   ID [--] COMMAND [ARG...]             run COMMAND in the running container\n\n"
-	"  --root DIR   the containers' state (default " DEFAULT_ROOT ")\n"
-	"  -v           print each kernel call, prefixed by its layer\n\n"
-	"--bundle defaults to the current directory. Errors exit 125; run and exec\n"
+	"  exec   [OPTIONS] ID [--] COMMAND [ARG...]   run COMMAND in the running container;\n"
+	"         [OPTIONS] --process FILE ID          or a process.json's; OPTIONS: --detach,\n"
+	"                                              --pid-file F, --tty, --console-socket S,\n"
+	"                                              --env NAME=VALUE, --cwd DIR, --user UID[:GID]\n"
+	"  features                                    what this program supports, as JSON\n\n"
+	"  --root DIR          the containers' state (default " DEFAULT_ROOT ")\n"
+	"  --log FILE          errors and warnings also go to FILE\n"
+	"  --log-format FMT    text (default) or json, one object per line, as runc's\n"
+	"  --systemd-cgroup    refused: the kit manages cgroups itself (cgroupfs)\n"
+	"  --version           the program's version and the runtime-spec's\n"
+	"  -v, --debug         print each kernel call, prefixed by its layer\n\n"
+	"--bundle defaults to the current directory. process.terminal needs\n"
+	"--console-socket, where the pty's master goes. Errors exit 125; run and exec\n"
 	"exit with COMMAND's status (126: cannot execute, 127: not found).\n";
+
+/* The global options, as runc's: before COMMAND, each with its value or none. */
+static const struct { const char *name; bool has_value; } globals[] = {
+	{ "--root", true }, { "--log", true }, { "--log-format", true },
+	{ "-v", false }, { "--verbose", false }, { "--debug", false },
+	{ "--systemd-cgroup", false }, { "--version", false },
+};
+static struct { const char *root, *log, *log_format; bool systemd_cgroup, version; } global;
+
+/* argv[i] if it is a global option: its value in *value (NULL for a flag); else -1. */
+static int global_option(int argc, char **argv, int i, const char **value)
+{
+	for (size_t g = 0; g < sizeof(globals) / sizeof(globals[0]); g++) {
+		size_t len = strlen(globals[g].name);
+		if (strncmp(argv[i], globals[g].name, len) != 0)
+			continue;
+		if (argv[i][len] == '=' && globals[g].has_value) {
+			*value = argv[i] + len + 1;
+			return (int)g;
+		}
+		if (argv[i][len] != '\0' || (globals[g].has_value && i + 1 >= argc))
+			continue;
+		*value = globals[g].has_value ? argv[i + 1] : NULL;
+		return (int)g;
+	}
+	return -1;
+}
 
 /* The global options before COMMAND; returns COMMAND's index in argv. */
 int skip_global_options(int argc, char **argv, const char **root)
 {
-	int i = 1;
+	const char *value;
+	int i = 1, g;
 
-	while (i < argc) {
-		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
-			*root = argv[i + 1];
-			i += 2;
-		} else if (strncmp(argv[i], "--root=", 7) == 0) {
-			*root = argv[i++] + 7;
-		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
-			i++;
-		} else {
-			break;
-		}
+	while (i < argc && (g = global_option(argc, argv, i, &value)) >= 0) {
+		const char *name = globals[g].name;
+		if (strcmp(name, "--root") == 0)
+			*root = value;
+		else if (strcmp(name, "--log") == 0)
+			global.log = value;
+		else if (strcmp(name, "--log-format") == 0)
+			global.log_format = value;
+		else if (strcmp(name, "--systemd-cgroup") == 0)
+			global.systemd_cgroup = true;
+		else if (strcmp(name, "--version") == 0)
+			global.version = true;
+		i += globals[g].has_value && argv[i][strlen(name)] == '\0' ? 2 : 1;
 	}
 	return i;
 }
 
-/* skip_global_options(), and -v (--verbose) turns the traces on. */
+static FILE *log_file;
+
+/* An error or warning line also goes to --log: as it is, or as runc's JSON lines. */
+static void write_log(const char *line)
+{
+	char when[40];
+	time_t now = time(NULL);
+	json_t *entry;
+
+	if (global.log_format == NULL || strcmp(global.log_format, "text") == 0) {
+		fprintf(log_file, "%s\n", line);
+	} else {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		entry = json_pack("{s:s, s:s, s:s}", "level",
+				  strstr(line, "] warning: ") ? "warning" : "error", "msg", line, "time", when);
+		if (entry)
+			json_dumpf(entry, log_file, JSON_COMPACT);
+		fputc('\n', log_file);
+		json_decref(entry);
+	}
+	fflush(log_file);
+}
+
+/* skip_global_options(), then acts on them: -v, --log, --systemd-cgroup, --version. */
 int parse_global_options(int argc, char **argv, const char **root)
 {
 	int i = skip_global_options(argc, argv, root);
 
 	for (int g = 1; g < i; g++)
-		verbose |= strcmp(argv[g], "-v") == 0 || strcmp(argv[g], "--verbose") == 0;
+		verbose |= strcmp(argv[g], "-v") == 0 || strcmp(argv[g], "--verbose") == 0 ||
+			   strcmp(argv[g], "--debug") == 0;
+	if (global.log_format && strcmp(global.log_format, "text") != 0 &&
+	    strcmp(global.log_format, "json") != 0) {
+		fail("runtime", "--log-format %s: must be text or json", global.log_format);
+		return -1;
+	}
+	if (global.log) {
+		log_file = fopen(global.log, "ae");
+		if (log_file == NULL) {
+			sys("runtime", -1, "open(\"%s\") for --log", global.log);
+			return -1;
+		}
+		log_line = write_log;
+	}
+	if (global.systemd_cgroup) {
+		fail("runtime", "--systemd-cgroup: this program manages cgroups itself (cgroupfs); "
+		     "run the engine with its cgroupfs manager (podman --cgroup-manager cgroupfs)");
+		return -1;
+	}
 	return i;
+}
+
+/* --version, as runc prints it: the program, then the runtime-spec it follows. */
+bool version_asked(void)
+{
+	if (global.version)
+		printf("container-kit version %s\nspec: %s\n", KIT_VERSION, OCI_VERSION);
+	return global.version;
 }
 
 /* `container COMMAND --help`, or -h. */
@@ -80,7 +172,7 @@ int usage(void)
 int unknown_command(const char *name)
 {
 	fail("runtime", "%s: unknown command (spec, create, start, run, state, list, "
-	     "kill, delete, exec)", name);
+	     "kill, delete, exec, features)", name);
 	return EXIT_KIT_ERROR;
 }
 
@@ -92,8 +184,10 @@ bool is_runtime_command(int argc, char **argv)
 {
 	const char *root = NULL;
 	int i = skip_global_options(argc, argv, &root);
+	bool runtime_only = root || global.log || global.log_format || global.systemd_cgroup ||
+			    global.version;  /* -v is the flag form's too */
 
-	return root != NULL || (i < argc && find_command(argv[i]) != NULL);
+	return runtime_only || (i < argc && find_command(argv[i]) != NULL);
 }
 
 /* Exactly count operands after the options (at least count with more). */

@@ -524,6 +524,88 @@ assert_gone() {
 	assert_dir_not_exist "$RT_ROOT/tty3"
 }
 
+@test "runtime: exec --process FILE, as engines call it: process.json's args, env and cwd; --detach and --pid-file" {
+	create pj1
+	rt start pj1
+	local proc=$BATS_TEST_TMPDIR/process.json pidfile=$BATS_TEST_TMPDIR/exec.pid
+	jq -n '{terminal: false, user: {uid: 0, gid: 0}, cwd: "/tmp", env: ["ONLY=this"],
+		args: ["sh", "-c", "pwd; echo ONLY=$ONLY TERM=${TERM:-unset}; exit 9"]}' >"$proc"
+	run rt exec --process "$proc" pj1
+	assert_equal "$status" 9
+	# process.json's environment alone: not the init's (whose TERM is xterm).
+	assert_output $'/tmp\nONLY=this TERM=unset'
+	# --detach: started and left to the caller; --pid-file: its PID as the host sees it.
+	rt exec --detach --pid-file "$pidfile" pj1 sh -c 'echo $$ > /tmp/detached; sleep 30'
+	local pid
+	pid=$(cat "$pidfile")
+	[ -d "/proc/$pid" ] || fail "the detached process $pid is not running"
+	assert_equal "$(readlink "/proc/$pid/ns/pid")" "$(readlink "/proc/$(pid_of pj1)/ns/pid")"
+	# exec's own --env, --cwd (the init's environment, with GREETING added).
+	run rt exec --env GREETING=hi --cwd /etc pj1 sh -c 'pwd; echo $GREETING; echo ${PATH:+path-kept}'
+	assert_output $'/etc\nhi\npath-kept'
+	run rt exec --process "$proc" pj1 extra
+	assert_equal "$status" 125
+	assert_output --partial "--process gives COMMAND; none may follow the ID"
+	run rt exec --tty pj1 true
+	assert_equal "$status" 125
+	assert_output --partial "a terminal needs --console-socket"
+	rt delete --force pj1
+	assert_nothing_left
+}
+
+@test "runtime: kill --all signals every process of the container, found by its cgroup" {
+	create ka1
+	rt start ka1
+	rt exec --detach ka1 sleep 2000
+	rt exec --detach ka1 sleep 2001
+	local pid procs
+	pid=$(pid_of ka1)
+	procs=$(pgrep -f '^sleep 200[01]$' | while read -r p; do
+		[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$pid/ns/pid")" ] && echo "$p"; done)
+	assert_equal "$(echo "$procs" | wc -l)" 2
+	rt kill --all ka1 KILL
+	local p i
+	for p in $procs $pid; do
+		for i in $(seq 50); do [ "$(awk '/^State:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = Z ] ||
+			[ ! -e "/proc/$p" ] && break; sleep 0.1; done
+		[ ! -e "/proc/$p" ] || [ "$(awk '/^State:/ { print $2 }' "/proc/$p/status")" = Z ] ||
+			fail "process $p lives on after kill --all"
+	done
+	wait_status ka1 stopped
+	rt delete ka1
+	assert_nothing_left
+}
+
+@test "runtime: --log FILE and --log-format json keep errors as runc does; --systemd-cgroup is refused; --version, features" {
+	local log=$BATS_TEST_TMPDIR/runtime.log
+	run rt --log "$log" --log-format json state no-such-id
+	assert_equal "$status" 125
+	assert_output --partial 'container "no-such-id" does not exist'
+	run jq -r '.level + " " + (.msg | test("no-such-id") | tostring) + " " + (.time | test("^[0-9]{4}-") | tostring)' "$log"
+	assert_output "error true true"
+	run rt --log="$log" --log-format text kill no-such-id
+	assert_equal "$(tail -n1 "$log")" "$(echo "$output" | tail -n1)"
+	run rt --log-format xml list
+	assert_equal "$status" 125
+	assert_output --partial "--log-format xml: must be text or json"
+	run rt --systemd-cgroup create --bundle "$BUNDLE" sd1
+	assert_equal "$status" 125
+	assert_output --partial "--systemd-cgroup: this program manages cgroups itself"
+	assert_dir_not_exist "$RT_ROOT/sd1"
+	run "$CONTAINER" --version
+	assert_success
+	assert_line --regexp '^spec: 1\.[0-2]\.[0-9]+$'
+	run rt features
+	assert_success
+	local features=$output
+	echo "$features" | jq -e '.ociVersionMax | test("^1\\.")' >/dev/null || fail "no ociVersionMax: $features"
+	echo "$features" | jq -e '.mountOptions | index("rbind") and index("tmpcopyup")' >/dev/null
+	# The namespaces it lists are the ones a container of this program gets.
+	create ft1
+	assert_equal "$(echo "$features" | jq -r '.linux.namespaces | map(sub("network"; "net") | sub("mount"; "mnt")) | sort | join(" ")') " \
+		"$(new_namespaces_of "$(pid_of ft1)" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')"
+}
+
 # --- config.json errors ----------------------------------------------------
 
 # bad_config ID JQ-FILTER: create refuses the edited config with 125, leaving nothing.
