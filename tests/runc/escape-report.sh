@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# escape-report.sh - step09's escape suite against the kit's final program
-# and against runc with its default `runc spec` config, on the same rootfs;
-# prints both columns side by side. "contained" means the test's checks
+# escape-report.sh - step09's escape suite against the kit's final program,
+# against runc with its default `runc spec` config (no seccomp filter), and
+# against what people run: podman + runc with podman's default capabilities
+# and seccomp profile (tests/runc/podman-container); all on the same rootfs,
+# the three columns side by side. "contained" means the test's checks
 # held: the attempt was refused; "NOT CONTAINED" means they did not: the
-# attempt worked, or was refused some other way than the checks expect. runc's column is for comparison only:
-# the exit status says whether the kit contained every attempt.
+# attempt worked, or was refused some other way than the checks expect.
+# runc's and podman's columns are for comparison only: the exit status says
+# whether the kit contained every attempt.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,17 +38,26 @@ if command -v runc >/dev/null; then
 else
 	echo "# runc is not installed: its column is empty" >"$out/escapes-runc.tap"
 fi
+if command -v podman >/dev/null && command -v runc >/dev/null; then
+	run_suite podman "$top/tests/runc/podman-container"
+else
+	echo "# podman or runc is not installed: podman's column is empty" >"$out/escapes-podman.tap"
+fi
 
-printf '\n%-72s %-14s %s\n' "escape attempt (step09_security/tests/security.bats)" "the kit" "runc (default spec)"
-kit_escaped=0 runc_escaped=0 total=0
+printf '\n%-72s %-14s %-20s %s\n' "escape attempt (step09_security/tests/security.bats)" "the kit" \
+	"runc (default spec)" "podman + runc (its defaults)"
+kit_escaped=0 runc_escaped=0 podman_escaped=0 total=0
 while IFS= read -r title; do
-	k=$(result kit "$title") r=$(result runc "$title")
-	printf '%-72s %-14s %s\n' "${title#escape: }" "$k" "$r"
+	k=$(result kit "$title") r=$(result runc "$title") p=$(result podman "$title")
+	printf '%-72s %-14s %-20s %s\n' "${title#escape: }" "$k" "$r" "$p"
 	total=$((total + 1))
 	case "$k" in "NOT CONTAINED" | "?") kit_escaped=$((kit_escaped + 1)) ;; esac
 	case "$r" in "NOT CONTAINED" | "?") runc_escaped=$((runc_escaped + 1)) ;; esac
+	case "$p" in "NOT CONTAINED" | "?") podman_escaped=$((podman_escaped + 1)) ;; esac
 done < <(grep -E '^(ok|not ok) [0-9]+ escape: ' "$out/escapes-kit.tap" |
 	sed -E 's/^(ok|not ok) [0-9]+ //; s/ # (skip|in ).*//')
-echo "$total attempts: not contained by the kit $kit_escaped, by runc's default spec $runc_escaped"
-echo "(skipped: this kernel lacks what the attempt attacks; runc's default spec has no seccomp filter)"
+echo "$total attempts: not contained by the kit $kit_escaped, by runc's default spec $runc_escaped," \
+	"by podman + runc $podman_escaped"
+echo "(skipped: this kernel lacks what the attempt attacks; runc's default spec has no seccomp filter;"
+echo " podman's column has podman's default seccomp profile and capabilities)"
 [ "$kit_escaped" -eq 0 ]
