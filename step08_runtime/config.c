@@ -44,13 +44,13 @@
 /* In the order exec enters them: user first (see exec.c). */
 const struct namespace_type namespace_types[NNAMESPACE_TYPES] = {
 	[NS_USER] = { "user", "user", "user", "userns" },
-	[NS_PID] = { "pid", "pid", "pid" },
-	[NS_NET] = { "network", "net", "net" },
-	[NS_IPC] = { "ipc", "ipc", "ipc" },
-	[NS_UTS] = { "uts", "uts", "uts" },
-	[NS_MNT] = { "mount", "mnt", "mount" },
+	[NS_PID] = { "pid", "pid", "pid", NULL },
+	[NS_NET] = { "network", "net", "net", NULL },
+	[NS_IPC] = { "ipc", "ipc", "ipc", NULL },
+	[NS_UTS] = { "uts", "uts", "uts", NULL },
+	[NS_MNT] = { "mount", "mnt", "mount", NULL },
 	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup", "cgroupns" },
-	[NS_TIME] = { "time", "time", "time" },
+	[NS_TIME] = { "time", "time", "time", NULL },
 };
 
 /*

@@ -128,8 +128,9 @@ static int run_hook(json_t *hook, const char *state_text)
 	}
 	if (p.fd >= 0)
 		close(p.fd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		continue;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 

@@ -188,8 +188,9 @@ int watch_exit(pid_t pid)
 
 	if (sys("runtime", p.fd, "pidfd_open(%d)", pid) < 0)
 		return EXIT_KIT_ERROR;
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		continue;
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			break;
 	close(p.fd);
 	trace("runtime", "the init %d exited; its parent reaps it", pid);
 	return 0;
