@@ -5,9 +5,8 @@
 # in the same test. Each test compares what the two containers' processes
 # see from inside, and what the host sees of the kit's.
 #
-# The bundles come from `runc spec`, with root.path pointed at the kit's
-# image: they list no user namespace, so container root is host root and
-# the kit's image (host root's, mode 0700) needs no copy.
+# The bundles come from `runc spec`, with root.path pointed at a copy of the
+# kit's image: they list no user namespace, so container root is host root.
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
 
@@ -21,7 +20,8 @@ setup() {
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	mkdir -p "$BUNDLE"
 	(cd "$BUNDLE" && runc spec) || fail "runc spec failed"
-	edit_config --arg rootfs "$(readlink -f "$KIT_ROOTFS")" '.root.path = $rootfs | .process.terminal = false'
+	edit_config '.process.terminal = false'
+	use_image_copy
 }
 
 teardown() {
@@ -39,8 +39,9 @@ edit_config() {
 		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
-# A copy of the image, its "/" mode 0755 (the kit's is 0700) so a user may
-# run in it, and writable without touching the kit's: root.path points at it.
+# A copy of the image for each test, its "/" mode 0755 (the kit's is 0700) so a
+# user may run in it: runc writes into the rootfs it runs (mount points), and
+# the kit's image is every test's. root.path points at the copy.
 use_image_copy() {
 	mkdir "$BATS_TEST_TMPDIR/rootfs"
 	cp -a "$KIT_ROOTFS/." "$BATS_TEST_TMPDIR/rootfs"
@@ -113,7 +114,6 @@ probe_script() {
 		"bounding": ["CAP_KILL", "CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
 		"effective": ["CAP_KILL"], "permitted": ["CAP_KILL", "CAP_CHOWN"],
 		"inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL", "CAP_CHOWN"] }'
-	use_image_copy
 	set_script 'grep -E "^Cap[A-Za-z]+:" /proc/self/status'
 	run_both caps1
 	assert_same_as_runc
@@ -171,7 +171,6 @@ probe_script() {
 	edit_config '.process.capabilities.bounding += ["CAP_MKNOD"]
 		| .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"] | .root.readonly = false'
-	use_image_copy
 	local disk
 	disk=$(lsblk -dno MAJ:MIN | head -n1 | tr -d ' ')
 	[ -n "$disk" ] || skip "this machine has no block device to try"
