@@ -357,12 +357,12 @@ int resolve_parents(void)
 			continue;
 		if (asked[0] != '/' && own_cgroup(c, own, sizeof(own)) < 0)
 			return -1;
-		if (snprintf(cg.parent[c], PATH_MAX, "%s%s%s", own, own[0] ? "/" : "",
-			     asked + (asked[0] == '/')) >= PATH_MAX)
+		if (snprintf(cg.parent[c], sizeof(cg.parent[c]), "%s%s%s", own, own[0] ? "/" : "",
+			     asked + (asked[0] == '/')) >= (int)sizeof(cg.parent[c]))
 			return fail("cgroup", "%s: path too long", asked);
 		/* "" (the root itself) is not a parent of ours: /name is root/name. */
 		if (cg.parent[c][0] == '\0')
-			snprintf(cg.parent[c], PATH_MAX, ".");
+			snprintf(cg.parent[c], sizeof(cg.parent[c]), ".");
 	}
 	return 0;
 }

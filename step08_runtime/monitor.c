@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -102,11 +103,24 @@ static int check_created_namespaces(void)
 	return 0;
 }
 
-/* process.env, terminal, cwd and user.umask, in the container, now that its root is in place. */
+/*
+ * process.env, terminal, cwd and user.umask, domainname (in the UTS namespace
+ * the uts layer made) and linux.personality, in the container, now that its
+ * root is in place.
+ */
 static int enter_process_settings(void)
 {
 	environ = to_init.config->env;  /* execvp's PATH search reads it too */
 	if (to_init.console >= 0 && take_terminal(to_init.console) < 0)  /* terminal.c */
+		return -1;
+	if (to_init.config->domainname &&
+	    sys("runtime", setdomainname(to_init.config->domainname,
+					 strlen(to_init.config->domainname)),
+		"setdomainname(\"%s\")", to_init.config->domainname) < 0)
+		return -1;
+	if (to_init.config->personality >= 0 &&
+	    sys("runtime", personality((unsigned long)to_init.config->personality),
+		"personality(%#lx)", to_init.config->personality) < 0)
 		return -1;
 	if (to_init.config->umask >= 0)
 		trace("runtime", "umask(%04o) = %04o", (unsigned)to_init.config->umask,
@@ -174,8 +188,9 @@ int watch_exit(pid_t pid)
 
 	if (sys("runtime", p.fd, "pidfd_open(%d)", pid) < 0)
 		return EXIT_KIT_ERROR;
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		continue;
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			break;
 	close(p.fd);
 	trace("runtime", "the init %d exited; its parent reaps it", pid);
 	return 0;
@@ -189,6 +204,29 @@ static void record(struct launch *l, const char *key, long long value)
 	json_object_set_new(where, key, json_integer(value));
 }
 
+/* The state hooks get on stdin: state.json's OCI part, as `state` prints it. */
+static json_t *hook_state(struct launch *l, const char *status)
+{
+	json_t *state = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", OCI_VERSION,
+				  "id", l->id, "status", status, "pid", (int)l->c.child_pid,
+				  "bundle", l->config.bundle);
+
+	if (json_object_size(l->config.annotations) > 0)
+		json_object_set(state, "annotations", l->config.annotations);
+	return state;
+}
+
+/* prestart and createRuntime (hooks.c): the namespaces exist, the init waits. */
+static int run_create_hooks(struct launch *l)
+{
+	json_t *hooks = json_object_get(l->config.json, "hooks"), *state = hook_state(l, "creating");
+	int ret = run_hooks(hooks, "prestart", state, true) < 0 ||
+		  run_hooks(hooks, "createRuntime", state, true) < 0 ? -1 : 0;
+
+	json_decref(state);
+	return ret;
+}
+
 /* The container is set up and waits: say so in state.json, and to whoever waits. */
 static int report_created(struct launch *l)
 {
@@ -200,8 +238,14 @@ static int report_created(struct launch *l)
 	if (save_state(l->dir, l->record) < 0 ||
 	    (l->pid_file && write_pid_file(l->pid_file, l->c.child_pid) < 0))
 		return -1;
-	if (l->foreground)
-		return start_init(l->dir, l->c.child_pid, start_time(l->c.child_pid));
+	if (l->foreground) {
+		json_t *state = hook_state(l, "running");
+		int ret = start_init(l->dir, l->c.child_pid, start_time(l->c.child_pid));
+		if (ret == 0)
+			run_hooks(json_object_get(l->config.json, "hooks"), "poststart", state, false);
+		json_decref(state);
+		return ret;
+	}
 	if (write(l->created, "c", 1) != 1)
 		sys("runtime", -1, "write(created pipe)");  /* create's CLI died: carry on */
 	close(l->created);
@@ -217,7 +261,8 @@ static int monitor(struct launch *l)
 		return EXIT_KIT_ERROR;
 	if ((status = launch_container(&l->c)) != 0)
 		return status;  /* 125, or 128+N: a stop signal came during setup */
-	if (!init_is_ready()) {
+	if (!init_is_ready() || run_create_hooks(l) < 0) {
+		kill(l->c.child_pid, SIGKILL);
 		finish_container(&l->c);  /* reaps it, undoes every layer */
 		return EXIT_KIT_ERROR;
 	}
@@ -301,5 +346,10 @@ int run_foreground(const struct options *o)
 		return release_launch(&l, EXIT_KIT_ERROR);
 	status = monitor(&l);
 	remove_state_dir(l.dir);
+	if (status != EXIT_KIT_ERROR) {  /* it ran: delete's hook, as `run` is create ... delete */
+		json_t *state = hook_state(&l, "stopped");
+		run_hooks(json_object_get(l.config.json, "hooks"), "poststop", state, false);
+		json_decref(state);
+	}
 	return release_launch(&l, status);
 }

@@ -64,7 +64,7 @@ struct cgroup_state {
 	/* The container's parent, from the hierarchy's root: container-kit, or
 	 * --cgroup-parent / --cgroups-path (a relative one below the kit's own). */
 	const char *parent_asked;          /* as typed; NULL: container-kit */
-	char parent[NCONTROLLERS][PATH_MAX];
+	char parent[NCONTROLLERS][PATH_MAX / 2];
 	int parent_levels_made[NCONTROLLERS];  /* mkdir'ed by this run, deepest last */
 	char root_controllers[256], root_subtree[256];   /* v2 root's lists */
 };

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -43,13 +44,13 @@
 /* In the order exec enters them: user first (see exec.c). */
 const struct namespace_type namespace_types[NNAMESPACE_TYPES] = {
 	[NS_USER] = { "user", "user", "user", "userns" },
-	[NS_PID] = { "pid", "pid", "pid" },
-	[NS_NET] = { "network", "net", "net" },
-	[NS_IPC] = { "ipc", "ipc", "ipc" },
-	[NS_UTS] = { "uts", "uts", "uts" },
-	[NS_MNT] = { "mount", "mnt", "mount" },
+	[NS_PID] = { "pid", "pid", "pid", NULL },
+	[NS_NET] = { "network", "net", "net", NULL },
+	[NS_IPC] = { "ipc", "ipc", "ipc", NULL },
+	[NS_UTS] = { "uts", "uts", "uts", NULL },
+	[NS_MNT] = { "mount", "mnt", "mount", NULL },
 	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup", "cgroupns" },
-	[NS_TIME] = { "time", "time", "time" },
+	[NS_TIME] = { "time", "time", "time", NULL },
 };
 
 /*
@@ -86,13 +87,11 @@ static const struct {
  * (process.capabilities in step08: "step09_security's layer adds it").
  */
 static const char *const unsupported[] = {
-	"hooks", "domainname",
 	"process.apparmorProfile",
 	"process.selinuxLabel", "process.ioPriority",
 	"process.scheduler", "process.execCPUAffinity",
 	"linux.devices",
-	"linux.mountLabel", "linux.intelRdt",
-	"linux.personality", "linux.timeOffsets",
+	"linux.mountLabel", "linux.intelRdt", "linux.timeOffsets",
 	"linux.resources.hugepageLimits", "linux.resources.network",
 	"linux.resources.rdma", "linux.resources.unified",
 	"linux.resources.memory.reservation", "linux.resources.memory.kernel",
@@ -864,6 +863,31 @@ static int apply_sysctl(json_t *linux_obj)
 	return 0;
 }
 
+/* linux.personality {domain: LINUX | LINUX32, flags: []}: the execution domain. */
+static int read_personality(json_t *linux_obj, struct oci_config *config)
+{
+	json_t *personality, *domain, *flags;
+
+	config->personality = -1;
+	if (member(linux_obj, "linux", "personality", OBJECT, false, &personality) < 0 ||
+	    personality == NULL)
+		return 0;
+	if (member(personality, "linux.personality", "domain", STRING, true, &domain) < 0 ||
+	    member(personality, "linux.personality", "flags", ARRAY, false, &flags) < 0)
+		return -1;
+	if (!is_empty(flags))
+		return bad("linux.personality.flags", "not supported by this program (runc "
+			   "supports none either)");
+	if (strcmp(json_string_value(domain), "LINUX") == 0)
+		config->personality = PER_LINUX;
+	else if (strcmp(json_string_value(domain), "LINUX32") == 0)
+		config->personality = PER_LINUX32;
+	else
+		return bad("linux.personality.domain", "\"%s\": must be LINUX or LINUX32",
+			   json_string_value(domain));
+	return 0;
+}
+
 static int apply_linux(json_t *json, struct oci_config *config)
 {
 	json_t *linux_obj, *resources;
@@ -875,7 +899,7 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	    apply_paths(linux_obj, "maskedPaths", "masked-paths") < 0 ||
 	    apply_paths(linux_obj, "readonlyPaths", "readonly-paths") < 0 ||
 	    apply_cgroups_path(linux_obj) < 0 || apply_sysctl(linux_obj) < 0 ||
-	    apply_seccomp(linux_obj) < 0 ||
+	    apply_seccomp(linux_obj) < 0 || read_personality(linux_obj, config) < 0 ||
 	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
 		return -1;
 	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||
@@ -884,14 +908,20 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	return 0;
 }
 
-static int apply_hostname(json_t *json)
+static int apply_hostname(json_t *json, struct oci_config *config)
 {
-	json_t *hostname;
+	json_t *hostname, *domainname;
 
-	if (member(json, "", "hostname", STRING, false, &hostname) < 0)
+	if (member(json, "", "hostname", STRING, false, &hostname) < 0 ||
+	    member(json, "", "domainname", STRING, false, &domainname) < 0)
 		return -1;
+	if (domainname && json_string_length(domainname) > 64)
+		return bad("domainname", "must be at most 64 characters");
+	/* monitor.c sets it in the container's UTS namespace, as the uts layer the hostname */
+	config->domainname = domainname ? json_string_value(domainname) : NULL;
 	return hostname ? apply("hostname", "hostname", json_string_value(hostname)) : 0;
 }
+
 
 static int read_annotations(json_t *json, struct oci_config *config)
 {
@@ -933,8 +963,9 @@ int load_config(const char *bundle, struct oci_config *config)
 		return fail("runtime", "%s: must hold a JSON object", config->file);
 	if (check_version(config->json) < 0 || check_unsupported(config->json) < 0 ||
 	    apply_process(config->json, config) < 0 || apply_root(config->json, config) < 0 ||
-	    apply_hostname(config->json) < 0 || check_mounts(config->json) < 0 ||
-	    apply_linux(config->json, config) < 0 || read_annotations(config->json, config) < 0)
+	    apply_hostname(config->json, config) < 0 || check_mounts(config->json) < 0 ||
+	    apply_linux(config->json, config) < 0 || read_annotations(config->json, config) < 0 ||
+	    check_hooks(json_object_get(config->json, "hooks"), config->file) < 0)
 		return -1;
 	return 0;
 }

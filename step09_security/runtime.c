@@ -115,7 +115,9 @@ static int start(const struct options *o)
 
 	if (open_state_in(o->id, &st, "created", "only a created container can be started") < 0)
 		return -1;
-	return close_state(&st, start_init(st.dir, st.pid, st.pid_start));
+	if (start_init(st.dir, st.pid, st.pid_start) < 0)
+		return close_state(&st, -1);
+	return close_state(&st, run_poststart(&st));  /* hooks.c */
 }
 
 static int print_state(const struct options *o)
@@ -178,7 +180,7 @@ static int delete(const struct options *o)
 	    alive(st.pid, st.pid_start))
 		return close_state(&st, -1);
 	wait_for_cleanup(&st);
-	return close_state(&st, remove_state_dir(st.dir));
+	return close_state(&st, delete_and_run_poststop(&st));  /* hooks.c */
 }
 
 /* run: create and start; in the foreground this process is the monitor. */

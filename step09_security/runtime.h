@@ -44,6 +44,8 @@ struct oci_config {
 	int umask;                /* process.user.umask, or -1: the runtime's own */
 	unsigned namespaces;      /* bit i: namespace_types[i] is in linux.namespaces */
 	bool terminal;            /* process.terminal: a pty, through --console-socket */
+	const char *domainname;   /* domainname, or NULL */
+	long personality;         /* linux.personality's domain, or -1 */
 	json_t *annotations;      /* an object, maybe empty */
 };
 
@@ -135,6 +137,13 @@ int write_spec(const struct options *o);
 int list_containers(const struct options *o);  /* state.c */
 int exec_command(const struct options *o);
 int print_features(const struct options *o);  /* features.c */
+
+/* hooks.c: config.json's hooks, with the state on their stdin. */
+int check_hooks(json_t *hooks, const char *file);
+int run_hooks(json_t *hooks, const char *kind, json_t *state, bool fatal);
+json_t *bundle_hooks(const char *bundle);
+int run_poststart(const struct state *st);
+int delete_and_run_poststop(const struct state *st);
 
 /* exec: one more process in the container (exec.c, exec_join.c). */
 /* What one exec runs: COMMAND, or exec --process's process.json. */

@@ -58,7 +58,7 @@ static const struct { const char *name; bool has_value; } globals[] = {
 	{ "-v", false }, { "--verbose", false }, { "--debug", false },
 	{ "--systemd-cgroup", false }, { "--version", false },
 };
-static struct { const char *root, *log, *log_format; bool systemd_cgroup, version; } global;
+static struct { const char *log, *log_format; bool systemd_cgroup, version; } global;
 
 /* argv[i] if it is a global option: its value in *value (NULL for a flag); else -1. */
 static int global_option(int argc, char **argv, int i, const char **value)
@@ -109,12 +109,13 @@ static void write_log(const char *line)
 {
 	char when[40];
 	time_t now = time(NULL);
+	struct tm utc;
 	json_t *entry;
 
 	if (global.log_format == NULL || strcmp(global.log_format, "text") == 0) {
 		fprintf(log_file, "%s\n", line);
 	} else {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &utc));
 		entry = json_pack("{s:s, s:s, s:s}", "level",
 				  strstr(line, "] warning: ") ? "warning" : "error", "msg", line, "time", when);
 		if (entry)

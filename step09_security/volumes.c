@@ -197,10 +197,10 @@ static struct mount_attr attributes_of(const struct volume *v)
 {
 	struct mount_attr attr = { .propagation = v->propagation };
 
-	attr.attr_set = (v->flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
-			(v->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
-			(v->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-			(v->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	attr.attr_set = ((v->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) |
+			((v->flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+			((v->flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) |
+			((v->flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0);
 	return attr;
 }
 

@@ -5,9 +5,8 @@
 # in the same test. Each test compares what the two containers' processes
 # see from inside, and what the host sees of the kit's.
 #
-# The bundles come from `runc spec`, with root.path pointed at the kit's
-# image: they list no user namespace, so container root is host root and
-# the kit's image (host root's, mode 0700) needs no copy.
+# The bundles come from `runc spec`, with root.path pointed at a copy of the
+# kit's image: they list no user namespace, so container root is host root.
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
 
@@ -21,7 +20,8 @@ setup() {
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	mkdir -p "$BUNDLE"
 	(cd "$BUNDLE" && runc spec) || fail "runc spec failed"
-	edit_config --arg rootfs "$KIT_ROOTFS" '.root.path = $rootfs | .process.terminal = false'
+	edit_config '.process.terminal = false'
+	use_image_copy
 }
 
 teardown() {
@@ -39,10 +39,12 @@ edit_config() {
 		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
-# A copy of the image, its "/" mode 0755 (the kit's is 0700) so a user may
-# run in it, and writable without touching the kit's: root.path points at it.
+# A copy of the image for each test, its "/" mode 0755 (the kit's is 0700) so a
+# user may run in it: runc writes into the rootfs it runs (mount points), and
+# the kit's image is every test's. root.path points at the copy.
 use_image_copy() {
-	cp -a "$KIT_ROOTFS" "$BATS_TEST_TMPDIR/rootfs"
+	mkdir "$BATS_TEST_TMPDIR/rootfs"
+	cp -a "$KIT_ROOTFS/." "$BATS_TEST_TMPDIR/rootfs"
 	chmod 755 "$BATS_TEST_TMPDIR/rootfs"
 	edit_config --arg rootfs "$BATS_TEST_TMPDIR/rootfs" '.root.path = $rootfs'
 }
@@ -112,7 +114,6 @@ probe_script() {
 		"bounding": ["CAP_KILL", "CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
 		"effective": ["CAP_KILL"], "permitted": ["CAP_KILL", "CAP_CHOWN"],
 		"inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL", "CAP_CHOWN"] }'
-	use_image_copy
 	set_script 'grep -E "^Cap[A-Za-z]+:" /proc/self/status'
 	run_both caps1
 	assert_same_as_runc
@@ -170,7 +171,6 @@ probe_script() {
 	edit_config '.process.capabilities.bounding += ["CAP_MKNOD"]
 		| .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"] | .root.readonly = false'
-	use_image_copy
 	local disk
 	disk=$(lsblk -dno MAJ:MIN | head -n1 | tr -d ' ')
 	[ -n "$disk" ] || skip "this machine has no block device to try"
@@ -234,5 +234,98 @@ probe_script() {
 	assert_line --regexp '^CapBnd:	0000000000000020$'
 	assert_line --regexp '^CapEff:	0000000000000020$'
 	assert_line "64 128 200"
+	assert_nothing_left
+}
+
+@test "oci: hooks run in the lifecycle's order, each with the state on stdin, as runc runs them" {
+	local hook=$BATS_TEST_TMPDIR/hook.sh log kind
+	printf '#!/bin/sh\necho "$1 $(jq -c "{status, id, pid: (.pid > 0)}")" >>"$2"\n' >"$hook"
+	chmod +x "$hook"
+	for kind in prestart createRuntime poststart poststop; do
+		edit_config --arg hook "$hook" --arg kind "$kind" --arg log "$BATS_TEST_TMPDIR/hooks.log" \
+			'.hooks[$kind] = [{path: $hook, args: ["hook.sh", $kind, $log]}]'
+	done
+	set_script 'echo ran'
+	RUNC_IDS+=(hk1)
+	runc --root "$RUNC_ROOT" create --bundle "$BUNDLE" hk1 </dev/null >/dev/null 2>&1 3>&-
+	runc --root "$RUNC_ROOT" start hk1
+	sleep 0.5
+	runc --root "$RUNC_ROOT" delete hk1
+	mv "$BATS_TEST_TMPDIR/hooks.log" "$BATS_TEST_TMPDIR/hooks-runc.log"
+	IDS+=(hk1)
+	rt create --bundle "$BUNDLE" hk1 </dev/null >/dev/null 2>&1 3>&-
+	rt start hk1
+	sleep 0.5
+	rt delete hk1
+	# The same hooks in the same order (runc 1.1 says "created" to poststart; the kit, running).
+	assert_equal "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/hooks.log")" \
+		"$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/hooks-runc.log")"
+	run cat "$BATS_TEST_TMPDIR/hooks.log"
+	assert_output 'prestart {"status":"creating","id":"hk1","pid":true}
+createRuntime {"status":"creating","id":"hk1","pid":true}
+poststart {"status":"running","id":"hk1","pid":true}
+poststop {"status":"stopped","id":"hk1","pid":false}'
+	# A failing createRuntime hook fails create and undoes it; createContainer is refused.
+	edit_config '.hooks.createRuntime = [{path: "/bin/false"}]'
+	IDS+=(hk2)
+	run rt create --bundle "$BUNDLE" hk2 </dev/null
+	assert_equal "$status" 125
+	assert_output --partial "hooks.createRuntime[0] /bin/false: failed (exit 1)"
+	assert_dir_not_exist "$RT_ROOT/hk2"
+	edit_config 'del(.hooks.createRuntime) | .hooks.createContainer = [{path: "/bin/true"}]'
+	run rt create --bundle "$BUNDLE" hk3 </dev/null
+	assert_equal "$status" 125
+	assert_output --partial "hooks.createContainer: not supported by this program"
+	assert_nothing_left
+}
+
+@test "oci: linux.sysctl, cgroupsPath, domainname and personality, seen inside and from the host" {
+	edit_config '.linux.sysctl = {"net.ipv4.ping_group_range": "0 0", "kernel.shmmni": "1000"}
+		| .linux.cgroupsPath = "/kit-oci-test/sys1" | .domainname = "kit.example"
+		| .linux.personality = {"domain": "LINUX32"} | .linux.resources.pids = {"limit": 42}'
+	set_script 'cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
+		cat /proc/sys/kernel/domainname; uname -m; sleep 1'
+	IDS+=(sys1)
+	rt run --bundle "$BUNDLE" sys1 >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local i
+	for i in $(seq 50); do [ -e /sys/fs/cgroup/pids/kit-oci-test/sys1 ] || [ -e /sys/fs/cgroup/kit-oci-test/sys1 ] && break; sleep 0.1; done
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		assert_equal "$(cat /sys/fs/cgroup/kit-oci-test/sys1/pids.max)" 42
+	else
+		assert_equal "$(cat /sys/fs/cgroup/pids/kit-oci-test/sys1/pids.max)" 42
+	fi
+	wait
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output $'0\t0\n1000\nkit.example\ni686'
+	# The host's are unchanged, and the parent the kit made is gone with it.
+	[ "$(cat /proc/sys/kernel/domainname)" != kit.example ] || fail "the host's domainname changed"
+	assert_equal "$(find /sys/fs/cgroup -maxdepth 2 -name kit-oci-test)" ""
+	# Settings of the host's own namespaces are refused, named.
+	edit_config '.linux.sysctl = {"kernel.panic": "1"}'
+	IDS+=(sys2)
+	run rt run --bundle "$BUNDLE" sys2
+	assert_equal "$status" 125
+	assert_output --partial "--sysctl kernel.panic: not a setting of a namespace of the container's own"
+	assert_nothing_left
+}
+
+@test "oci: mounts[]: bind a host file and directory, read-only; a tmpfs with its options, as runc mounts them" {
+	mkdir -p "$BATS_TEST_TMPDIR/share"
+	echo shared >"$BATS_TEST_TMPDIR/share/file"
+	echo "host-line" >"$BATS_TEST_TMPDIR/hosts"
+	edit_config --arg dir "$BATS_TEST_TMPDIR/share" --arg hosts "$BATS_TEST_TMPDIR/hosts" '.mounts += [
+		{destination: "/data", type: "bind", source: $dir, options: ["rbind", "ro"]},
+		{destination: "/etc/hosts", type: "bind", source: $hosts, options: ["bind", "rprivate"]},
+		{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=1m"]}]'
+	set_script 'cat /data/file /etc/hosts; touch /data/new 2>/dev/null || echo data-read-only
+		grep -E " /(data|scratch|etc/hosts) " /proc/self/mounts | awk "{ print \$2, \$3, substr(\$4, 1, 2) }"'
+	run_both mnt1
+	assert_same_as_runc
+	assert_line shared
+	assert_line host-line
+	assert_line data-read-only
+	assert_line "/scratch tmpfs rw"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/share/file")" shared
+	[ ! -e "$BATS_TEST_TMPDIR/share/new" ] || fail "a file was made in the host's directory"
 	assert_nothing_left
 }

@@ -45,8 +45,8 @@ setup() {
 }
 
 teardown() {
+	rm -f "$MARKER"  # first: kit_teardown stops at a failed check
 	kit_teardown
-	rm -f "$MARKER"
 }
 
 # The program under test on the 0755 copy of the image.

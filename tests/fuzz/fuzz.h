@@ -17,6 +17,13 @@ void reset_net(void);
 void reset_overlay(void);
 void reset_security(void);
 void reset_user(void);
+void reset_idmap(void);
+void reset_volumes(void);
+void reset_rlimits(void);
+void reset_sysctl(void);
+void reset_fs_hardening(void);
+extern int shared_with_host;      /* container.c: --userns host, --cgroupns host */
+extern bool init_outlives_kit;
 
 /* Every layer's options back to "not given". */
 static inline void reset_layers(void)
@@ -26,6 +33,13 @@ static inline void reset_layers(void)
 	reset_overlay();
 	reset_security();
 	reset_user();
+	reset_idmap();
+	reset_volumes();
+	reset_rlimits();
+	reset_sysctl();
+	reset_fs_hardening();
+	shared_with_host = 0;
+	init_outlives_kit = false;
 }
 
 /* The checks a layer runs on its options before clone that touch nothing. */
