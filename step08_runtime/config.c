@@ -87,7 +87,6 @@ static const struct {
  * (process.capabilities in step08: "step09_security's layer adds it").
  */
 static const char *const unsupported[] = {
-	"process.apparmorProfile",
 	"process.selinuxLabel", "process.ioPriority",
 	"process.scheduler", "process.execCPUAffinity",
 	"linux.devices",
@@ -414,6 +413,18 @@ static int apply_rlimits(json_t *process)
 	return 0;
 }
 
+/* process.apparmorProfile -> --security-opt apparmor=PROFILE: refused where the host has none. */
+static int apply_apparmor_profile(json_t *process)
+{
+	json_t *profile;
+
+	if (member(process, "process", "apparmorProfile", STRING, false, &profile) < 0 ||
+	    is_empty(profile))
+		return 0;
+	return applyf("process.apparmorProfile", "security-opt", "apparmor=%s",
+		      json_string_value(profile));
+}
+
 static int apply_oom_score_adj(json_t *process)
 {
 	json_t *adj;
@@ -454,7 +465,7 @@ static int apply_process(json_t *json, struct oci_config *config)
 	    apply("process.noNewPrivileges", "security-opt", "no-new-privileges=false") < 0)
 		return -1;
 	if (apply_capabilities(process) < 0 || apply_rlimits(process) < 0 ||
-	    apply_oom_score_adj(process) < 0)
+	    apply_oom_score_adj(process) < 0 || apply_apparmor_profile(process) < 0)
 		return -1;
 	return apply_user(process, config);
 }
@@ -888,6 +899,23 @@ static int read_personality(json_t *linux_obj, struct oci_config *config)
 	return 0;
 }
 
+/* The kit makes every mount private (mount.c): that is the one propagation it gives. */
+static int check_rootfs_propagation(json_t *linux_obj)
+{
+	json_t *propagation;
+	const char *p;
+
+	if (member(linux_obj, "linux", "rootfsPropagation", STRING, false, &propagation) < 0)
+		return -1;
+	if (propagation == NULL)
+		return 0;
+	p = json_string_value(propagation);
+	if (strcmp(p, "private") != 0 && strcmp(p, "rprivate") != 0)
+		return bad("linux.rootfsPropagation", "\"%s\": this program makes every mount of "
+			   "the container private (rprivate)", p);
+	return 0;
+}
+
 static int apply_linux(json_t *json, struct oci_config *config)
 {
 	json_t *linux_obj, *resources;
@@ -900,6 +928,7 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	    apply_paths(linux_obj, "readonlyPaths", "readonly-paths") < 0 ||
 	    apply_cgroups_path(linux_obj) < 0 || apply_sysctl(linux_obj) < 0 ||
 	    apply_seccomp(linux_obj) < 0 || read_personality(linux_obj, config) < 0 ||
+	    check_rootfs_propagation(linux_obj) < 0 ||
 	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
 		return -1;
 	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||

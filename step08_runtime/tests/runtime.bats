@@ -715,6 +715,14 @@ bad_config() {
 	fi
 	bad_config u11 '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
 	assert_output --regexp 'linux.resources.devices\[0\]: (allow: a device beyond|not supported)'
+	bad_config u12 '.linux.rootfsPropagation = "rslave"'
+	assert_output --partial 'linux.rootfsPropagation: "rslave": this program makes every mount of the container private'
+	bad_config u13 '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	assert_output --partial "process.selinuxLabel: not supported by this program"
+	bad_config u14 '.linux.namespaces |= map(if .type == "network" then . + {"path": "/proc/1/ns/net"} else . end)'
+	assert_output --partial "joining an existing namespace is not supported by this program"
+	bad_config u15 '.hooks.startContainer = [{"path": "/bin/true"}]'
+	assert_output --partial "hooks.startContainer: not supported by this program"
 	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuchopt"]}]'
 	assert_output --regexp 'mounts\[[0-9]+\]: refused as --mount type=tmpfs,source=tmpfs,target=/data,options=nosuchopt'
 	assert_output --partial 'option "nosuchopt" is not supported by this program'
