@@ -65,6 +65,15 @@ run_both() {
 	KIT_STATUS=$status KIT_OUTPUT=$output
 }
 
+# assert_refused ID MESSAGE: the kit refuses the bundle (exit 125), saying MESSAGE, and makes nothing.
+assert_refused() {
+	IDS+=("$1")
+	run rt run --bundle "$BUNDLE" "$1" </dev/null
+	assert_equal "$status" 125
+	assert_output --partial "$2"
+	assert_dir_not_exist "$RT_ROOT/$1"
+}
+
 # Both exited 0 and printed the same; on a difference, both outputs side by side.
 assert_same_as_runc() {
 	[ "$RUNC_STATUS" -eq 0 ] || fail "runc exited $RUNC_STATUS: $RUNC_OUTPUT"
@@ -144,10 +153,7 @@ probe_script() {
 	# The kit's own limits are unchanged: they were set on the container's process.
 	assert_equal "$(cat /proc/self/oom_score_adj)" 0
 	edit_config '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
-	IDS+=(lim2)
-	run rt run --bundle "$BUNDLE" lim2
-	assert_equal "$status" 125
-	assert_output --partial "process.rlimits[0]: refused as --ulimit bogus=1:1"
+	assert_refused lim2 "process.rlimits[0]: refused as --ulimit bogus=1:1"
 	assert_nothing_left
 }
 
@@ -187,10 +193,7 @@ probe_script() {
 	[[ "$RUNC_OUTPUT" != *"READ THE HOST'S DISK"* ]] || fail "runc let it read: $RUNC_OUTPUT"
 	# An allow rule asks for more than the kit gives: refused, named.
 	edit_config '.linux.resources.devices += [{"allow": true, "type": "b", "access": "r"}]'
-	IDS+=(dev2)
-	run rt run --bundle "$BUNDLE" dev2
-	assert_equal "$status" 125
-	assert_output --partial "linux.resources.devices[1]: allow: a device beyond the kit's own /dev"
+	assert_refused dev2 "linux.resources.devices[1]: allow: a device beyond the kit's own /dev"
 	assert_nothing_left
 }
 
@@ -267,15 +270,9 @@ poststart {"status":"running","id":"hk1","pid":true}
 poststop {"status":"stopped","id":"hk1","pid":false}'
 	# A failing createRuntime hook fails create and undoes it; createContainer is refused.
 	edit_config '.hooks.createRuntime = [{path: "/bin/false"}]'
-	IDS+=(hk2)
-	run rt create --bundle "$BUNDLE" hk2 </dev/null
-	assert_equal "$status" 125
-	assert_output --partial "hooks.createRuntime[0] /bin/false: failed (exit 1)"
-	assert_dir_not_exist "$RT_ROOT/hk2"
+	assert_refused hk2 "hooks.createRuntime[0] /bin/false: failed (exit 1)"
 	edit_config 'del(.hooks.createRuntime) | .hooks.createContainer = [{path: "/bin/true"}]'
-	run rt create --bundle "$BUNDLE" hk3 </dev/null
-	assert_equal "$status" 125
-	assert_output --partial "hooks.createContainer: not supported by this program"
+	assert_refused hk3 "hooks.createContainer: not supported by this program"
 	assert_nothing_left
 }
 
@@ -302,10 +299,7 @@ poststop {"status":"stopped","id":"hk1","pid":false}'
 	assert_equal "$(find /sys/fs/cgroup -maxdepth 2 -name kit-oci-test)" ""
 	# Settings of the host's own namespaces are refused, named.
 	edit_config '.linux.sysctl = {"kernel.panic": "1"}'
-	IDS+=(sys2)
-	run rt run --bundle "$BUNDLE" sys2
-	assert_equal "$status" 125
-	assert_output --partial "--sysctl kernel.panic: not a setting of a namespace of the container's own"
+	assert_refused sys2 "--sysctl kernel.panic: not a setting of a namespace of the container's own"
 	assert_nothing_left
 }
 
