@@ -284,14 +284,14 @@ poststop {"status":"stopped","id":"hk1","pid":false}'
 		cat /proc/sys/kernel/domainname; uname -m; sleep 1'
 	IDS+=(sys1)
 	rt run --bundle "$BUNDLE" sys1 >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local i
+	local i run_pid=$!
 	for i in $(seq 50); do [ -e /sys/fs/cgroup/pids/kit-oci-test/sys1 ] || [ -e /sys/fs/cgroup/kit-oci-test/sys1 ] && break; sleep 0.1; done
 	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
 		assert_equal "$(cat /sys/fs/cgroup/kit-oci-test/sys1/pids.max)" 42
 	else
 		assert_equal "$(cat /sys/fs/cgroup/pids/kit-oci-test/sys1/pids.max)" 42
 	fi
-	wait
+	wait "$run_pid"  # not a bare wait: bats' BATS_TEST_TIMEOUT watchdog is a job of ours too
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output $'0\t0\n1000\nkit.example\ni686'
 	# The host's are unchanged, and the parent the kit made is gone with it.
