@@ -132,11 +132,12 @@ int set_capabilities_option(const char *value)
 
 /*
  * The process's sets as given; ambient ones only where the kernel allows
- * them. keep_sys_admin: as in security.c's set_capabilities().
+ * them. CAP_SYS_ADMIN stays until execve where loading the filter needs it,
+ * as in security.c's set_capabilities().
  */
-int set_exact_capabilities(bool keep_sys_admin)
+int set_exact_capabilities(void)
 {
-	uint64_t admin = keep_sys_admin ? BIT(CAP_SYS_ADMIN) : 0;
+	uint64_t admin = !security.no_new_privs && filter_enabled() ? BIT(CAP_SYS_ADMIN) : 0;
 	static const cap_flag_t flags[] = { [EFFECTIVE] = CAP_EFFECTIVE,
 		[PERMITTED] = CAP_PERMITTED, [INHERITABLE] = CAP_INHERITABLE };
 	uint64_t *sets = security.cap_sets;

@@ -143,8 +143,6 @@ static int switch_user(void)
  */
 static int set_capabilities(void)
 {
-	if (security.exact_caps)  /* --capabilities: config.json's five sets (caps.c) */
-		return set_exact_capabilities(!security.no_new_privs && filter_enabled());
 	/* exercise: 3. make the permitted and effective sets exactly the granted capabilities:
 	 *   cap_init(3), cap_set_flag(3) CAP_PERMITTED and CAP_EFFECTIVE for each, then
 	 *   cap_set_proc(3) traced as "cap_set_proc(pe=%s)" with caps_text(keep); then
@@ -201,8 +199,9 @@ static int secure_child(struct container *c)
 	    protect_paths() < 0 || lock_root() < 0)
 		return -1;
 	/* fds first: once the uid changes, /proc/self/fd may no longer be ours to read. */
+	/* --capabilities: config.json's five sets, exactly (caps.c); else the granted set. */
 	if (apply_apparmor() < 0 || close_host_fds() < 0 || drop_bounding_set() < 0 ||
-	    switch_user() < 0 || set_capabilities() < 0)
+	    switch_user() < 0 || (security.exact_caps ? set_exact_capabilities() : set_capabilities()) < 0)
 		return -1;
 	if (enter_working_directory() < 0 || set_no_new_privs() < 0)
 		return -1;
@@ -221,7 +220,8 @@ int security_prepare_exec(void)
 int security_enter(void)
 {
 	if (close_host_fds() < 0 || drop_bounding_set() < 0 || switch_user() < 0 ||
-	    set_capabilities() < 0 || set_no_new_privs() < 0)
+	    (security.exact_caps ? set_exact_capabilities() : set_capabilities()) < 0 ||
+	    set_no_new_privs() < 0)
 		return -1;
 	return filter_load();
 }

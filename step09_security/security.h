@@ -64,7 +64,7 @@ int set_cap_add(const char *value);
 int set_cap_drop(const char *value);
 int set_capabilities_option(const char *value);  /* --capabilities SET=CAP,... */
 int decide_capabilities(void);          /* fills security.granted */
-int set_exact_capabilities(bool keep_sys_admin);
+int set_exact_capabilities(void);
 const char *caps_text(uint64_t set);    /* "cap_chown,cap_kill" */
 
 /* identity.c: who COMMAND runs as. */
