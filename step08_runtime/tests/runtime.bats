@@ -19,8 +19,15 @@ setup() {
 }
 
 teardown() {
-	local id
-	for id in "${IDS[@]}"; do rt delete --force "$id" >/dev/null 2>&1 || true; done
+	local id pid
+	for id in "${IDS[@]}"; do
+		pid=$(jq -r '.pid // empty' "$RT_ROOT/$id/state.json" 2>/dev/null)
+		rt delete --force "$id" >/dev/null 2>&1 || true
+		# The init is not the monitor's child (create leaves it to its caller, as
+		# runc does): a kit that could not kill it (make mutate) must not leave it.
+		[ -z "$pid" ] || [ "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" != S ] ||
+			kill -KILL "$pid" 2>/dev/null || true
+	done
 	for id in "${RUNC_IDS[@]}"; do runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
 	[ -z "${BUNDLE_COPY:-}" ] || rm -rf "$BUNDLE_COPY"
 	kit_teardown
