@@ -25,8 +25,11 @@ teardown() {
 		rt delete --force "$id" >/dev/null 2>&1 || true
 		# The init is not the monitor's child (create leaves it to its caller, as
 		# runc does): a kit that could not kill it (make mutate) must not leave it.
-		[ -z "$pid" ] || [ "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" != S ] ||
+		# (The same PID in another PID namespace than ours: still that container's init.)
+		if [ -n "$pid" ] && [ -e "/proc/$pid" ] &&
+			[ "$(readlink "/proc/$pid/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
 			kill -KILL "$pid" 2>/dev/null || true
+		fi
 	done
 	for id in "${RUNC_IDS[@]}"; do runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
 	[ -z "${BUNDLE_COPY:-}" ] || rm -rf "$BUNDLE_COPY"
