@@ -34,6 +34,7 @@ struct user_state {
 int parse_range(struct id_map *map, const char *text);
 int choose_map(struct id_map *map, unsigned long own_id);
 int check_maps_root(const struct id_map *map);
+int set_userns(const char *value);
 
 /* subid.c: a user's subordinate ids and the setuid helpers that map them. */
 bool subordinate_range(const struct id_map *map, struct id_range *sub);

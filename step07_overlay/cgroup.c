@@ -143,7 +143,8 @@ static int move_into_cgroups(pid_t child)
 /* The child waits on the go pipe meanwhile: it runs nothing before it is in. */
 static int create_cgroups(struct container *c)
 {
-	snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
+	if (!cg.name_given)  /* --cgroups-path names it */
+		snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
 	for (int i = 0; i < NCONTROLLERS; i++)
 		if (cg.owns_dir[i] && make_cgroup(i) < 0)
 			return -1;
@@ -164,9 +165,12 @@ static int create_cgroups(struct container *c)
 static int enter_cgroup_namespace(struct container *c)
 {
 	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
-	 *   the namespace's root, "/" in /proc/self/cgroup.
+	 *   the namespace's root, "/" in /proc/self/cgroup; not with --cgroupns host
+	 *   (shared_with_host & CLONE_NEWCGROUP: the host's namespace is kept).
 	 * check: ^cgroups: inside its cgroup namespace */
 	(void)c;
+	if (shared_with_host & CLONE_NEWCGROUP)
+		return 0;  /* --cgroupns host */
 	return sys("cgroup", unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)") < 0 ? -1 : 0;
 	/* end exercise */
 }
@@ -196,8 +200,6 @@ static void remove_cgroup(enum controller c)
 
 static void remove_cgroups(struct container *c)
 {
-	char dir[PATH_MAX];
-
 	(void)c;
 	if (cg.moved && (cg.print_stats || verbose))
 		print_cgroup_stats();
@@ -206,10 +208,8 @@ static void remove_cgroups(struct container *c)
 			remove_cgroup(i);
 	/* container-kit goes too once empty; EBUSY: other containers use it. */
 	for (int i = 0; i < NCONTROLLERS && cg.name[0]; i++) {
-		if (!cg.owns_dir[i])
-			continue;
-		cgroup_path(dir, i, KIT, NULL);
-		sys_try("cgroup", rmdir(dir), "rmdir(\"%s\")", dir);
+		if (cg.owns_dir[i])
+			remove_parent(i);
 	}
 	cg.moved = false;
 	cg.name[0] = '\0';
@@ -236,6 +236,12 @@ static const struct layer_option cgroup_options[] = {
 	{ "device-read-iops", "DEV:N", "read operations/s from DEV", set_read_iops },
 	{ "device-write-iops", "DEV:N", "write operations/s to DEV", set_write_iops },
 	{ "stats", NULL, "print the cgroup's peak memory, CPU time, ... on exit", set_stats },
+	{ "cgroupns", "MODE", "private (default): a new cgroup namespace; host: the host's",
+	  set_cgroupns },
+	{ "cgroup-parent", "DIR", "the cgroup to make the container's in (default: container-kit; "
+	  "relative: below the kit's own)", set_cgroup_parent },
+	{ "cgroups-path", "PATH", "the container's cgroup itself, as config.json's "
+	  "linux.cgroupsPath", set_cgroups_path },
 	{ 0 },
 };
 

@@ -59,7 +59,13 @@ struct cgroup_state {
 	bool owns_dir[NCONTROLLERS];       /* the first used one of its hierarchy */
 	bool created[NCONTROLLERS];        /* its container-kit/<name> exists */
 	bool moved;                        /* the child is in its cgroups */
-	char name[32];                     /* c<PID> */
+	char name[256];                    /* c<PID>, or --cgroups-path's last part */
+	bool name_given;                   /* --cgroups-path */
+	/* The container's parent, from the hierarchy's root: container-kit, or
+	 * --cgroup-parent / --cgroups-path (a relative one below the kit's own). */
+	const char *parent_asked;          /* as typed; NULL: container-kit */
+	char parent[NCONTROLLERS][PATH_MAX / 2];
+	int parent_levels_made[NCONTROLLERS];  /* mkdir'ed by this run, deepest last */
 	char root_controllers[256], root_subtree[256];   /* v2 root's lists */
 };
 extern struct cgroup_state cg;   /* cgroup.c */
@@ -75,6 +81,9 @@ int set_read_bps(const char *arg);
 int set_write_bps(const char *arg);
 int set_read_iops(const char *arg);
 int set_write_iops(const char *arg);
+int set_cgroupns(const char *arg);
+int set_cgroup_parent(const char *arg);
+int set_cgroups_path(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);
@@ -88,7 +97,9 @@ int read_cgroup_file(const char *path, char *buf, size_t size, bool optional);
 int detect_cgroup_version(void);
 int choose_controllers(void);
 void find_hierarchies(void);
+int resolve_parents(void);
 int make_kit_parent(enum controller c);
+void remove_parent(enum controller c);
 int copy_cpuset(enum level level);
 void kill_leftovers(enum controller c);
 void print_cgroup_stats(void);

@@ -164,12 +164,13 @@ static int create_cgroups(struct container *c)
  */
 static int enter_cgroup_namespace(struct container *c)
 {
-	if (shared_with_host & CLONE_NEWCGROUP)
-		return 0;  /* --cgroupns host */
 	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
-	 *   the namespace's root, "/" in /proc/self/cgroup.
+	 *   the namespace's root, "/" in /proc/self/cgroup; not with --cgroupns host
+	 *   (shared_with_host & CLONE_NEWCGROUP: the host's namespace is kept).
 	 * check: ^cgroups: inside its cgroup namespace */
 	(void)c;
+	if (shared_with_host & CLONE_NEWCGROUP)
+		return 0;  /* --cgroupns host */
 	return sys("cgroup", unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)") < 0 ? -1 : 0;
 	/* end exercise */
 }
