@@ -59,7 +59,7 @@ static int prepare_dirs(struct container *c)
 	char parent[PATH_MAX];
 
 	(void)c;
-	if (join_path(parent, kit_state_dir(), "/overlay") < 0)
+	if (scratch_parent(parent) < 0)
 		return -1;
 	remove_stale_dirs(parent);
 	if (snprintf(overlay.base, sizeof(overlay.base), "%s/%d", parent, getpid()) >=

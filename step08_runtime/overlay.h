@@ -24,6 +24,7 @@ struct overlay_state {
 /* overlay_dirs.c */
 int join_path(char *out, const char *dir, const char *suffix);
 int ensure_dir(const char *path, mode_t mode);
+int scratch_parent(char *parent);
 int prepare_kept_upper(const char *kept_upper, char *upper, char *work);
 void remove_stale_dirs(const char *parent);
 void remove_tree(const char *path);

@@ -1,6 +1,7 @@
 /*
- * overlay_dirs.c - the overlay's directories on the host: paths joined
- * within PATH_MAX, a kept --upper DIR checked and made, and every directory
+ * overlay_dirs.c - the overlay's directories on the host: where they go
+ * (a filesystem overlayfs accepts as an upper layer), paths joined within
+ * PATH_MAX, a kept --upper DIR checked and made, and every directory
  * removed again, even those a killed kit left behind.
  *
  * Chapter: 4.2 "Using OverlayFS" (mkdir lower upper work merged).
@@ -61,6 +62,41 @@ static const char *unusable_upper_fs(const char *dir)
 		if (fs.f_type == refused[i].magic)
 			return refused[i].name;
 	return NULL;
+}
+
+/*
+ * Where the temporary directories go: under the kit's state directory,
+ * unless that is on a filesystem overlayfs refuses as an upper layer.
+ * Inside a container (a devcontainer, Codespaces, Docker Desktop) /run is
+ * the container's own overlayfs; /dev/shm is a tmpfs there, as on every
+ * Linux system. It is shared by every user, so the directory made there
+ * must be a real directory of our own, not one (or a link) planted for us.
+ */
+int scratch_parent(char *parent)
+{
+	static const char fallback[] = "/dev/shm";
+	const char *fs, *fallback_fs;
+	struct stat st;
+
+	if (join_path(parent, kit_state_dir(), "/overlay") < 0)
+		return -1;
+	if ((fs = unusable_upper_fs(parent)) == NULL)
+		return 0;
+	if ((fallback_fs = unusable_upper_fs(fallback)) != NULL)
+		return fail("overlay", "%s is on %s and %s on %s, which overlayfs cannot use as an upper "
+			    "layer: mount a tmpfs on %s (docker run --tmpfs %s:exec)", parent, fs,
+			    fallback, fallback_fs, kit_state_dir(), kit_state_dir());
+	trace("overlay", "%s is on %s, which overlayfs cannot use as an upper layer: using %s",
+	      parent, fs, fallback);
+	snprintf(parent, PATH_MAX, "%s/container-kit-%u", fallback, (unsigned)geteuid());
+	if (mkdir(parent, 0711) < 0 && errno != EEXIST)
+		return sys("overlay", -1, "mkdir(\"%s\")", parent);
+	if (lstat(parent, &st) < 0)
+		return sys("overlay", -1, "lstat(\"%s\")", parent);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return fail("overlay", "%s: not a directory of user %u; remove it", parent,
+			    (unsigned)geteuid());
+	return 0;
 }
 
 /* --upper DIR is kept, with its work dir beside it (same filesystem). */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [STEP] [--from STEP] [--last] [--matrix own-and-last|rest|full]
+# run.sh [STEP] [--from STEP] [--last] [--matrix own|own-and-last|rest|full]
 #        [--no-grading] [--filter REGEX] - runs the kit's bats tests, cumulatively.
 #
 # Step K's tests run against step K's program AND every later step's program
@@ -12,7 +12,9 @@
 #   --matrix rest (CI's second job): the root cells own-and-last leaves out,
 #     then every step's empty skeleton (make exercise) against every earlier
 #     step's tests: a stub stops only its own layer;
-#   --matrix full: every cell, root and rootless, and the skeletons.
+#   --matrix full: every cell, root and rootless, and the skeletons;
+#   --matrix own: each step's tests against its own program alone (rootless:
+#     against step05's), the diagonal: the nested run (tests/nested/).
 # --last: only against the last built program (the VM run, where time is
 # dear). --filter REGEX (or KIT_BATS_FILTER): only the tests whose names
 # match (bats -f).
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--from) from=$((10#${2:?--from needs a step number})); shift ;;
 	--last) last_only=true ;;
 	--matrix) matrix=${2:?--matrix needs own-and-last, rest or full}; shift
-		case "$matrix" in own-and-last | rest | full) ;; *) echo "run.sh: --matrix $matrix: not own-and-last, rest or full" >&2; exit 2 ;; esac ;;
+		case "$matrix" in own | own-and-last | rest | full) ;; *) echo "run.sh: --matrix $matrix: not own, own-and-last, rest or full" >&2; exit 2 ;; esac ;;
 	--no-grading) no_grading=true ;;
 	--filter) KIT_BATS_FILTER=${2:?--filter needs a regex}; shift ;;
 	--solution) solution=${2:?--solution needs a directory}; shift ;;
@@ -128,17 +130,18 @@ print_table() {
 
 # in_matrix MODE TESTS-STEP PROGRAM-STEP: does --matrix (or --last) run this cell?
 in_matrix() {
-	local mode=$1 tests_step=$2 program_step=$3 own_or_last=false
+	local mode=$1 tests_step=$2 program_step=$3 own=false own_or_last=false
 	[ "$(step_number "$program_step")" -ge "$(step_number "$tests_step")" ] || return 1
-	[ "$program_step" = "${steps[-1]}" ] && own_or_last=true
-	[ "$mode" = root ] && [ "$program_step" = "$tests_step" ] && own_or_last=true
-	[ "$mode" = rootless ] && [ "$(step_number "$program_step")" -eq 5 ] && own_or_last=true
+	[ "$mode" = root ] && [ "$program_step" = "$tests_step" ] && own=true
+	[ "$mode" = rootless ] && [ "$(step_number "$program_step")" -eq 5 ] && own=true
+	$own || [ "$program_step" = "${steps[-1]}" ] && own_or_last=true
 	if $last_only; then
 		[ "$program_step" = "${steps[-1]}" ]
 		return
 	fi
 	case $matrix in
 	full) return 0 ;;
+	own) $own ;;
 	own-and-last) $own_or_last ;;
 	rest) ! $own_or_last ;;
 	esac
@@ -177,7 +180,7 @@ fi
 # exactly from the step that adds it", expects it absent): its stubs stop
 # its own layer only. tests/grading proves its own layer's tests fail on it.
 skeletons=()
-if [ "$matrix" != own-and-last ] && ! $last_only; then
+if { [ "$matrix" = rest ] || [ "$matrix" = full ]; } && ! $last_only; then
 	rm -rf "$top/build/skeletons"
 	# A program's default image is the rootfs beside its directory: the
 	# kit's, for a skeleton judged as step02 (whose tests pass no --rootfs).

@@ -151,6 +151,43 @@ assert_no_overlay_left() {
 	assert_no_overlay_left
 }
 
+# Inside a container (a devcontainer, Docker Desktop) the kit's state
+# directory is on the container's own overlayfs. Here: an overlay mount
+# over it, in a mount namespace of the test's own.
+kit_with_state_on_overlay() {
+	mkdir -p "$WORK"/{lo,up,wk} "$(kit_state_dir)/overlay"
+	unshare --mount --propagation private sh -c 'mount -t overlay overlay -o "$1" "$2" && shift 2 && exec "$@"' \
+		- "lowerdir=$WORK/lo,upperdir=$WORK/up,workdir=$WORK/wk" "$(kit_state_dir)/overlay" \
+		"$CONTAINER" --rootfs "$KIT_ROOTFS" "$@"
+}
+
+@test "overlay: a state directory on overlayfs (inside a container): the layers go to /dev/shm" {
+	local shm=/dev/shm/container-kit-0
+	run kit_with_state_on_overlay -v -- sh -c 'echo inside >/new; cat /new; grep "^overlay / " /proc/self/mounts'
+	assert_success
+	assert_line "[overlay] $(kit_state_dir)/overlay is on overlayfs, which overlayfs cannot use as an upper layer: using /dev/shm"
+	assert_line inside
+	assert_output --partial "upperdir=$shm/"
+	# Nothing is left there, nor on the host.
+	run find "$shm" -mindepth 1
+	assert_output ""
+	assert_equal "$(host_mounts)" "$HOST_MOUNTS_BEFORE"
+	assert_rootfs_unchanged
+}
+
+@test "overlay: a /dev/shm directory planted for the kit (a link) is refused, exit 125" {
+	local shm=/dev/shm/container-kit-0
+	rm -rf "$shm"
+	ln -s "$WORK" "$shm"
+	run kit_with_state_on_overlay -- true
+	rm -f "$shm"
+	assert_equal "$status" 125
+	assert_output --partial "$shm: not a directory of user 0; remove it"
+	# Nothing was made through the link.
+	run find "$WORK" -mindepth 1 -maxdepth 1 -name '[0-9]*'
+	assert_output ""
+}
+
 @test "overlay: directories a killed kit left behind are removed by the next container" {
 	local stale
 	stale="$(kit_state_dir)/overlay/999999"  # above the default pid_max: no such kit
