@@ -21,12 +21,13 @@
 #   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
 #   make soak       1000 runs mixing every way a container ends; then nothing may be left
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
+#   make check-nested   each step's tests in the devcontainer (Debian 13), nested in podman
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
 #   make mutate     mutation testing: each lesson system call removed, its step's tests must fail (STEP=NN)
 #   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
 #   make diff STEP=03   what step 03 adds to step 02, its lesson first (FULL=1: support files too)
-#   make deps       install the Debian packages the kit needs
+#   make deps       install the Debian packages the kit needs (VM=1: and make vm's)
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
 
 SHELL      := /bin/bash
@@ -54,8 +55,9 @@ endif
 $(STEPS):
 	$(MAKE) -C $@
 
+# VM=1: also what make vm and make check-vm need (tests/vm/packages.txt).
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh $(if $(filter 1,$(VM)),--vm)
 
 # Rebuilt only when missing, or when a tarball is given to import.
 rootfs:
@@ -130,6 +132,14 @@ check-vm:
 	@$(MAKE) --no-print-directory all test-tools
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
 
+# Where learners on macOS or Windows are: the kit in its devcontainer
+# (.devcontainer/), on a Debian 13 image built from Debian's packages, run
+# privileged with its own cgroup namespace (tests/nested/run.sh): each step's
+# tests against its own program. CMD='...' runs that instead.
+check-nested:
+	@scripts/deps.sh --for nested
+	@tests/nested/run.sh $(if $(CMD),-- sh -c '$(CMD)')
+
 # libFuzzer on the parsers, bounded (tests/fuzz/README.md); no container runs.
 FUZZ_SECONDS ?= 50
 fuzz:
@@ -183,4 +193,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm check-nested grade exercise fuzz mutate demo analyze soak bench diff reset-host clean

@@ -8,8 +8,8 @@
 #      the kit's packages, installed by the kit's own scripts/deps.sh);
 #   3. a copy of this checkout (tracked and untracked files, no build
 #      output) run in it as devcontainer.json runs it: --privileged, a
-#      cgroup namespace of its own, its own network namespace (nothing
-#      leaves it) and COMMAND, by default each step's tests against its
+#      cgroup namespace of its own, a tmpfs on /tmp; and its own network
+#      namespace (nothing leaves it); COMMAND, by default each step's tests against its
 #      own program (tests/run.sh --matrix own).
 #
 # Everything goes in a scratch directory with a podman store of its own
@@ -31,7 +31,7 @@ done
 
 work=${NESTED_WORK:-$(mktemp -d /var/tmp/kit-nested.XXXXXX)}
 parent=kit-nested-$$
-pod() { podman --root "$work/storage" --runroot "$work/run" --storage-driver overlay "$@"; }
+pod() { PODMAN_IGNORE_CGROUPSV1_WARNING=1 podman --root "$work/storage" --runroot "$work/run" --storage-driver overlay "$@"; }
 cleanup() {
 	pod rm -af >/dev/null 2>&1 || :
 	if [ "${NESTED_KEEP:-}" = 1 ]; then rm -rf "$work/kit"; rmdir_parent; return; fi
@@ -68,7 +68,7 @@ step "in the container: $*"
 rc=0
 # Limits no higher than this shell's: podman would ask for more open files
 # and processes than a caller without CAP_SYS_RESOURCE (a CI runner) may give.
-pod run --rm --privileged --cgroupns=private --network=none --hostname kit-dev \
+pod run --rm --privileged --cgroupns=private --network=none --hostname kit-dev --tmpfs /tmp:exec \
 	--cgroup-parent "/$parent" --ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" \
 	--ulimit nproc=4096:4096 \
 	-v "$work/kit:/workspaces/kit" -w /workspaces/kit -e CI="${CI:-}" \
