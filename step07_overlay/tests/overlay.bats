@@ -25,9 +25,22 @@ assert_rootfs_unchanged() {
 	assert_equal "$(tree_checksum "$KIT_ROOTFS")" "$ROOTFS_SUM_BEFORE"
 }
 
+# Where the kit puts a container's layers (overlay_dirs.c): under its state
+# directory, or in /dev/shm when that is on overlayfs (inside a container).
+overlay_dir() {
+	local dir
+	dir=$(kit_state_dir)
+	while [ ! -e "$dir" ]; do dir=$(dirname "$dir"); done
+	if [ "$(stat -f -c %T "$dir")" = overlayfs ]; then
+		echo "/dev/shm/container-kit-$(id -u "${KIT_AS_USER:-root}")"
+	else
+		echo "$(kit_state_dir)/overlay"
+	fi
+}
+
 # No overlay directory or mount of the kit's is left on the host.
 assert_no_overlay_left() {
-	run find "$(kit_state_dir)/overlay" -mindepth 1 -maxdepth 1
+	run find "$(overlay_dir)" -mindepth 1 -maxdepth 1
 	assert_output ""
 	run grep -c ' overlay ' /proc/self/mountinfo
 	assert_output "$(echo "$HOST_MOUNTS_BEFORE" | grep -c ' overlay$')"
@@ -190,7 +203,7 @@ kit_with_state_on_overlay() {
 
 @test "overlay: directories a killed kit left behind are removed by the next container" {
 	local stale
-	stale="$(kit_state_dir)/overlay/999999"  # above the default pid_max: no such kit
+	stale="$(overlay_dir)/999999"  # above the default pid_max: no such kit
 	mkdir -p "$stale/upper"
 	start_bg -- sh -c 'echo ready; sleep 1000'
 	kill -KILL "$BG_PID"  # the kit itself: its container dies, its directories stay
