@@ -26,6 +26,7 @@ TOP=$(cd "$HERE/../.." && pwd -P)
 USER_NAME=kit-vm
 MARK="throwaway user of the container kit (tests/vm/plain-user.sh)"
 MADE_USER=0
+CHILD=""
 
 say() { echo "plain-user: $*" >&2; }
 die() {
@@ -42,6 +43,8 @@ done
 # failure, any still running go before the user does.
 remove_user() {
 	local _ home
+	# runuser passes a TERM on to the user's session.
+	[ -z "$CHILD" ] || kill -TERM "$CHILD" 2>/dev/null || true
 	[ "$MADE_USER" = 1 ] || return 0
 	home=$(getent passwd "$USER_NAME" | cut -d: -f6)
 	for _ in $(seq 20); do
@@ -56,7 +59,7 @@ remove_user() {
 	MADE_USER=0
 }
 trap remove_user EXIT
-trap 'exit 130' INT TERM HUP
+trap 'say "interrupted: removing the user"; exit 130' INT TERM HUP
 
 # A user of this name from a run that was killed is ours to remove; any
 # other is not.
@@ -76,7 +79,13 @@ useradd --create-home --comment "$MARK" --shell /bin/bash --user-group "$USER_NA
 MADE_USER=1
 home=$(getent passwd "$USER_NAME" | cut -d: -f6)
 chmod 700 "$home"
-as_user() { runuser --login "$USER_NAME" --command "$*"; }
+# In the background, waited for: a signal to this script is handled at once,
+# not once the VM is done.
+as_user() {
+	runuser --login "$USER_NAME" --command "$*" <&0 &
+	CHILD=$!
+	wait "$CHILD"
+}
 
 t=$(now)
 git -C "$TOP" ls-files -z | tar -C "$TOP" --null -T - -cf - |
@@ -84,7 +93,7 @@ git -C "$TOP" ls-files -z | tar -C "$TOP" --null -T - -cf - |
 say "copy of the checkout in $home/kit: $(took "$t")"
 
 t=$(now)
-as_user "cd kit && make -s" >"$home/build.log" 2>&1 || {
+as_user "cd kit && make -s" </dev/null >"$home/build.log" 2>&1 || {
 	tail -n 20 "$home/build.log" >&2
 	die "make failed as $USER_NAME"
 }
@@ -92,7 +101,7 @@ say "build as $USER_NAME: $(took "$t")"
 
 t=$(now)
 rc=0
-as_user "cd kit && make vm CMD='step01_uts/container hostname'" >"$home/vm.out" 2>"$home/vm.err" || rc=$?
+as_user "cd kit && make vm CMD='step01_uts/container hostname'" </dev/null >"$home/vm.out" 2>"$home/vm.err" || rc=$?
 say "make vm as $USER_NAME (kernel fetched, VM booted): $(took "$t")"
 sed 's/^/  /' "$home/vm.err" >&2
 sed 's/^/  | /' "$home/vm.out" >&2
@@ -122,7 +131,7 @@ mkfifo "$home/keys"
 script --quiet --flush --return --command \
 	"runuser --login $USER_NAME --command 'cd kit && stty rows 30 cols 100 && make -s vm'" \
 	"$typescript" <"$home/keys" >/dev/null 2>&1 &
-SHELL_PID=$!
+SHELL_PID=$! CHILD=$!
 exec {keys}>"$home/keys"
 wait_for 'root@vm:' 1 240
 # shellcheck disable=SC2016 # for the guest's shell
