@@ -21,7 +21,10 @@
 #   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
 #   make soak       1000 runs mixing every way a container ends; then nothing may be left
 #   make check-vm   run steps 06-09's tests in a qemu VM with a pure cgroup v2 kernel
+#   make check-vm NESTED=1   their cgroup tests there as inside a container (its own cgroup namespace)
 #   make check-nested   each step's tests in the devcontainer (Debian 13), nested in podman
+#   make vm         no root needed: a root shell in a throwaway qemu VM with a copy of the kit
+#                   (CMD='...': run that command there instead)
 #   make demo       every step once, host vs container side by side (PAUSE=1: wait between steps)
 #   make fuzz       fuzz the parsers (config.json, seccomp profiles, options), FUZZ_SECONDS each
 #   make mutate     mutation testing: each lesson system call removed, its step's tests must fail (STEP=NN)
@@ -125,20 +128,39 @@ exercise:
 # and only the tests whose outcome can depend on the cgroup hierarchy: all of
 # steps 06-07's; step08's lifecycle, exec, delete and linux.resources; step09's
 # but the escape suite and bad input, which run on the host.
+# NESTED=1: as a learner runs the kit, inside a container with a cgroup
+# namespace of its own (tests/vm/nested-cgroup.sh), and only the tests that
+# touch the cgroup tree: step06's, step08's cgroup lifecycle, step09's
+# cgroupsPath.
 VM_FROM   ?= 06
 VM_FILTER ?= ^(cgroups|overlay|ipc|security|seccomp|masked|read-only|leaks):|^runtime: (create|exec|delete|linux.resources)
+VM_NESTED_FILTER ?= ^cgroups:|^runtime: (create, state|delete removes|exec joins|kill --all|linux.resources)|^oci: linux.sysctl, cgroupsPath
 check-vm:
 	@scripts/deps.sh --vm
 	@$(MAKE) --no-print-directory all test-tools
-	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh tests/run.sh --from $(VM_FROM) --last --filter '$(VM_FILTER)'
+	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh $(if $(filter 1,$(NESTED)),--nested-cgroup) \
+		tests/run.sh --from $(VM_FROM) --last --filter '$(if $(filter 1,$(NESTED)),$(VM_NESTED_FILTER),$(VM_FILTER))'
+
+# A machine of one's own, for a learner without root (tests/vm/README.md): the
+# kit built here, as the user, then a root shell in a throwaway VM with a copy
+# of it; CMD='...' runs that command there instead (make's status is then 2
+# if it fails; tests/vm/run-in-vm.sh itself exits with the command's).
+vm: export VM_CMD = $(value CMD)
+vm:
+	@scripts/deps.sh --vm
+	@$(MAKE) --no-print-directory all test-tools
+	@if [ -n "$$VM_CMD" ]; then exec tests/vm/run-in-vm.sh bash -c "$$VM_CMD"; fi; \
+	 exec tests/vm/run-in-vm.sh --shell
 
 # Where learners on macOS or Windows are: the kit in its devcontainer
 # (.devcontainer/), on a Debian 13 image built from Debian's packages, run
 # privileged with its own cgroup namespace (tests/nested/run.sh): each step's
 # tests against its own program. CMD='...' runs that instead.
+check-nested: export NESTED_CMD = $(value CMD)
 check-nested:
 	@scripts/deps.sh --for nested
-	@tests/nested/run.sh $(if $(CMD),-- sh -c '$(CMD)')
+	@if [ -n "$$NESTED_CMD" ]; then exec tests/nested/run.sh -- sh -c "$$NESTED_CMD"; fi; \
+	 exec tests/nested/run.sh
 
 # libFuzzer on the parsers, bounded (tests/fuzz/README.md); no container runs.
 FUZZ_SECONDS ?= 50
@@ -193,4 +215,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm check-nested grade exercise fuzz mutate demo analyze soak bench diff reset-host clean
+.PHONY: all $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean

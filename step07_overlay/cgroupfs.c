@@ -5,10 +5,12 @@
  * paths of the kit's cgroups, the kit's parent container-kit (enabling
  * controllers for it on v2, removing what a killed kit left), reading and
  * writing cgroup files as the chapter does (`cat F`, `echo X > F`), the
- * usage statistics, and killing what is left in a cgroup.
+ * usage statistics, and killing what is left in a cgroup. Inside a
+ * container (its own cgroup namespace), /sys/fs/cgroup is the container's
+ * cgroup, which passes controllers down only once no process is in it.
  *
  * Chapter: 3.1 (the v2 tree), 3.2 (cgroup.subtree_control), 3.3-3.5.
- * Man pages: cgroups(7), statfs(2), rmdir(2), kill(2).
+ * Man pages: cgroups(7), cgroup_namespaces(7), statfs(2), rmdir(2), kill(2).
  * Kernel docs: Documentation/admin-guide/cgroup-v2.rst; cgroup-v1/ (memory.rst,
  *          cpusets.rst, blkio-controller.rst, pids.rst); scheduler/sched-bwc.rst.
  */
@@ -166,6 +168,18 @@ int detect_cgroup_version(void)
 	    read_cgroup_file(CGROUP_ROOT "/cgroup.subtree_control", cg.root_subtree,
 		      sizeof(cg.root_subtree), false) < 0)
 		return -1;
+	/* Inside a container with its own cgroup namespace (docker, podman: the
+	 * default on v2), /sys/fs/cgroup is the container's cgroup, the root of
+	 * that namespace: "/" in /proc/self/cgroup. The kit makes container-kit
+	 * there. Unlike the host's root, it has a cgroup.type; and the
+	 * container's processes may live in it (below). */
+	if (sys_try("cgroup", access(CGROUP_ROOT "/cgroup.type", F_OK),
+		    "access(\"%s/cgroup.type\")", CGROUP_ROOT) == 0) {
+		char procs[64] = "";
+
+		read_cgroup_file(CGROUP_ROOT "/cgroup.procs", procs, sizeof(procs), true);
+		cg.root_has_procs = procs[0] != '\0';
+	}
 	return 0;
 }
 
@@ -183,7 +197,7 @@ static bool v1_mounted(enum controller c)
 /* Why the container cannot join controller c on this host; NULL if it can. */
 static const char *unusable(enum controller c)
 {
-	static char why[256];
+	static char why[512];
 	const char *v2_name = controllers[c].v2;
 	char dir[PATH_MAX];
 
@@ -192,13 +206,26 @@ static const char *unusable(enum controller c)
 		return "this host does not have it";
 	if (sys_try("cgroup", access(dir, W_OK), "access(\"%s\", W_OK)", dir) < 0)
 		return "this user may not create cgroups there (run as root)";
+	if (!cg.v2 || !v2_name || has_word(cg.root_subtree, v2_name))
+		return NULL;
 	/* systemd owns a v2 root it manages (init.scope is its PID 1's cgroup):
 	 * the kit does not change what it passes down. A test VM has no systemd. */
-	if (cg.v2 && v2_name && !has_word(cg.root_subtree, v2_name) &&
-	    access(CGROUP_ROOT "/init.scope", F_OK) == 0) {
+	if (access(CGROUP_ROOT "/init.scope", F_OK) == 0) {
 		snprintf(why, sizeof(why), "systemd manages this host's cgroups and does not "
 			 "enable it in %s/cgroup.subtree_control; to allow it: echo +%s > %s/"
 			 "cgroup.subtree_control", CGROUP_ROOT, v2_name, CGROUP_ROOT);
+		return why;
+	}
+	/* No internal processes: a cgroup other than the host's root may pass
+	 * controllers down only while no process is in it (EBUSY). Moving the
+	 * container's processes is its entrypoint's job, not the kit's. */
+	if (cg.root_has_procs) {
+		snprintf(why, sizeof(why), "%s is this container's own cgroup and its processes "
+			 "are in it, so cgroup v2 lets it pass no controller down; the container's "
+			 "entrypoint must move them into a leaf first, as Docker's dind does "
+			 "(the kit's scripts/nested-cgroup-init.sh): mkdir %s/init && "
+			 "xargs -rn1 < %s/cgroup.procs > %s/init/cgroup.procs", CGROUP_ROOT,
+			 CGROUP_ROOT, CGROUP_ROOT, CGROUP_ROOT);
 		return why;
 	}
 	return NULL;
@@ -285,10 +312,15 @@ static int enable_v2_controllers(void)
 		if (!cg.used[c] || !controllers[c].v2)
 			continue;
 		snprintf(word, sizeof(word), "+%s", controllers[c].v2);
-		/* unusable() allowed this only where no systemd manages the root. */
+		/* unusable() allowed this only where no systemd manages the root and,
+		 * in a container's own cgroup, no process was in it. EBUSY: one came
+		 * since (docker exec); its entrypoint must enable them itself. */
 		if (!has_word(cg.root_subtree, controllers[c].v2) &&
 		    write_cgroup_file(CGROUP_ROOT "/cgroup.subtree_control", word) < 0)
-			return -1;
+			return errno == EBUSY ? fail("cgroup", "a process joined %s, which must stay "
+						     "empty to pass %s down: enable the controllers "
+						     "once it is empty (scripts/nested-cgroup-init.sh)",
+						     CGROUP_ROOT, controllers[c].v2) : -1;
 		cgroup_path(path, c, KIT, "cgroup.subtree_control");
 		if (write_cgroup_file(path, word) < 0)
 			return -1;

@@ -18,8 +18,9 @@
  *       a directory in every tree it uses, and its PID is written into each.
  * Either way the container's cgroup is container-kit/c<PID> (PID as the host
  * sees the container's first process). The kit never writes into a cgroup it
- * did not create, except, on a v2 host that no systemd manages (a test VM),
- * the root's cgroup.subtree_control, to let controllers reach container-kit.
+ * did not create, except the root's cgroup.subtree_control where no systemd
+ * manages it (a test VM; inside a container, the container's own cgroup, once
+ * its entrypoint moved its processes out), to let controllers reach container-kit.
  *
  * Phases: before_clone checks the flags against each other and the host
  * (creates nothing); after_clone makes the cgroups, writes the limits and

@@ -67,6 +67,7 @@ struct cgroup_state {
 	char parent[NCONTROLLERS][PATH_MAX / 2];
 	int parent_levels_made[NCONTROLLERS];  /* mkdir'ed by this run, deepest last */
 	char root_controllers[256], root_subtree[256];   /* v2 root's lists */
+	bool root_has_procs;               /* v2: the root is a container's cgroup, with processes */
 };
 extern struct cgroup_state cg;   /* cgroup.c */
 

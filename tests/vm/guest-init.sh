@@ -8,7 +8,8 @@
 #          and a pure cgroup v2 hierarchy into it, bind the copies of host
 #          dirs (the repo) from a scratch ext4 disk, then switch_root.
 #   stage2 (/run/vm/init stage2, after switch_root): report the kernel and
-#          cgroup setup, run the command the host wrote to the run share,
+#          cgroup setup, run the command the host wrote to the run share
+#          (VM_INTERACTIVE=1: a shell, on the console as its terminal),
 #          report its exit status and power off.
 # The host reads the status from the run share (file "status"), or, as a
 # fallback, from the console line VM-EXIT-STATUS=N.  125 means this script
@@ -71,9 +72,31 @@ mount_root_overlay() {
 		overlay /newroot || fail "cannot mount the overlay root"
 }
 
+# Run by a plain user, qemu reads the host's / with that user's rights: what
+# only root may read there, the guest's root cannot read either.  useradd
+# (the tests' rootless user) rewrites /etc/shadow and /etc/gshadow: made
+# afresh, every password locked; /root, HOME, gets a tmpfs.
+# shellcheck disable=SC2016 # awk programs
+root_only_files() {
+	local r=/newroot
+	if ! $BB cat $r/etc/shadow >/dev/null 2>&1; then
+		$BB rm -f $r/etc/shadow
+		$BB awk -F: '{ print $1 ":*:19000:0:99999:7:::" }' $r/etc/passwd >$r/etc/shadow
+		$BB chmod 600 $r/etc/shadow
+	fi
+	if ! $BB cat $r/etc/gshadow >/dev/null 2>&1; then
+		$BB rm -f $r/etc/gshadow
+		$BB awk -F: '{ print $1 ":*::" $4 }' $r/etc/group >$r/etc/gshadow
+		$BB chmod 600 $r/etc/gshadow
+	fi
+	$BB ls $r/root >/dev/null 2>&1 || $BB mount -t tmpfs -o mode=700 tmpfs $r/root
+}
+
 # The host dirs the guest needs writable on a real filesystem (ext4:
 # overlay upperdirs, idmapped mounts) are copies on the scratch disk, one
-# top dir each, bound in place.
+# top dir each, bound in place.  Made by a plain user, the copy's files are
+# that user's: they become root's, as in a checkout made by root (the kit's
+# rootfs is root's, a container's files are).
 copy_dirs() {
 	local i=0 d disk=/newroot/run/vm/disk
 	[ -n "$VM_COPY_DIRS" ] || return 0
@@ -86,6 +109,7 @@ copy_dirs() {
 	$BB mount -t ext4 /dev/vda $disk || fail "cannot mount the scratch disk"
 	i=0
 	for d in $VM_COPY_DIRS; do
+		[ "$($BB stat -c %u "$disk/$i")" = 0 ] || $BB chown -Rh 0:0 "$disk/$i"
 		$BB mkdir -p "/newroot$d"
 		$BB mount --bind "$disk/$i" "/newroot$d"
 		i=$((i + 1))
@@ -137,6 +161,7 @@ stage1() {
 	$BB ip link set lo up
 	$BB hostname vm
 	mount_root_overlay
+	root_only_files
 	mount_api
 	prepare_stage2
 	copy_dirs
@@ -179,8 +204,15 @@ stage2() {
 	echo /run/vm/modprobe >/proc/sys/kernel/modprobe
 	enable_controllers
 	report_setup
-	# Like a clean login: only what the host put in cmd.sh, no terminal input.
-	$BB env -i /bin/bash /run/vm/host/cmd.sh </dev/null
+	if [ "$VM_INTERACTIVE" = 1 ]; then
+		# A session of its own, whose controlling terminal is the console
+		# (cttyhack opens the serial line /dev/console stands for): job
+		# control, and Ctrl-C reaches the shell's foreground job.
+		$BB env -i $BB setsid $BB cttyhack /bin/bash /run/vm/host/cmd.sh
+	else
+		# Like a clean login: only what the host put in cmd.sh, no terminal input.
+		$BB env -i /bin/bash /run/vm/host/cmd.sh </dev/null
+	fi
 	rc=$?
 	echo "$rc" >/run/vm/host/status
 	echo "VM-EXIT-STATUS=$rc"

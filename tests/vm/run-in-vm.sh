@@ -4,17 +4,34 @@
 # stock amd64 one) has a pure cgroup v2 hierarchy, and exit with its status.
 #
 #   tests/vm/run-in-vm.sh make -C /work/main check STEP=06
+#   tests/vm/run-in-vm.sh --shell                  # a root shell there (make vm)
+#   tests/vm/run-in-vm.sh --nested-cgroup COMMAND  # as in a container (below)
 #
 # The guest sees the host's / read-only under a tmpfs overlay, and the repo
 # as a copy on a scratch ext4 disk: it may write anywhere, the host keeps
-# none of it.  The command runs in the same directory, with PATH, TERM=dumb
-# and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and the kit's
-# cgroup steps must also be tried on a pure v2 system.  See README.md.
+# none of it.  The command runs in the same directory, as root, with PATH,
+# TERM=dumb and HOME=/root.  Why a VM: the host is hybrid cgroup v1/v2, and
+# the kit's cgroup steps must also be tried on a pure v2 system; and a
+# learner without root gets a machine of their own.  See README.md.
+#
+# Runs as root or as a plain user (qemu needs no privilege; the copy's files
+# become root's in the guest).
+#
+# Options:
+#   --shell          no COMMAND: an interactive root shell on the terminal
+#                    (Ctrl-C reaches the guest; exit powers off; Ctrl-A x
+#                    kills the VM); no timeout unless VM_TIMEOUT is set
+#   --nested-cgroup  COMMAND runs as in a container with a private cgroup
+#                    namespace, after its entrypoint's cgroup setup
+#                    (nested-cgroup.sh); also VM_NESTED_CGROUP=1
 #
 # Environment:
 #   VM_CACHE       kernel cache (default: <repo>/build/vm)
-#   VM_TIMEOUT     seconds before the VM is killed, exit 124 (default 900)
-#   VM_ACCEL       tcg (default) or kvm; KVM hung at boot on these machines
+#   VM_TIMEOUT     seconds before the VM is killed, exit 124 (default 900;
+#                  --shell: none)
+#   VM_ACCEL       auto (default): KVM if /dev/kvm opens read-write and a KVM
+#                  guest boots (probed once per host boot, result cached),
+#                  else tcg; or tcg, or kvm
 #   VM_MEM, VM_SMP guest memory and CPUs (default 2G, 2)
 #   VM_KERNEL_PKG  Debian kernel package (default: what linux-image-amd64
 #                  depends on, or the one already in the cache)
@@ -33,13 +50,16 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd -P)
 VM_CACHE=${VM_CACHE:-$TOP/build/vm}
-VM_TIMEOUT=${VM_TIMEOUT:-900}
-VM_ACCEL=${VM_ACCEL:-tcg}
+VM_TIMEOUT=${VM_TIMEOUT:-}
+VM_ACCEL=${VM_ACCEL:-auto}
+VM_NESTED_CGROUP=${VM_NESTED_CGROUP:-0}
+INTERACTIVE=0
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
 VM_KERNEL_PKG=${VM_KERNEL_PKG:-}
 VM_PASS_ENV=${VM_PASS_ENV:-CI LANG LC_ALL}
 VM_9P_CACHE=${VM_9P_CACHE:-loose}
+VM_KVM_PROBE_TIMEOUT=${VM_KVM_PROBE_TIMEOUT:-10}
 VM_DISK_SIZE=${VM_DISK_SIZE:-4G}
 BUSYBOX=/bin/busybox
 
@@ -62,6 +82,7 @@ KERNEL_CMDLINE+=${VM_APPEND:+ $VM_APPEND}
 
 RUNDIR=""
 VM_PID=""
+TTY_SAVED=""
 
 say() { echo "run-in-vm: $*" >&2; }
 die() {
@@ -70,11 +91,22 @@ die() {
 }
 
 usage() {
-	echo "usage: $0 COMMAND [ARG]...   (see the head of this script)" >&2
+	echo "usage: $0 [--nested-cgroup] COMMAND [ARG]... | $0 --shell   (see the head of this script)" >&2
 	exit 125
 }
 
 # --- the kernel ------------------------------------------------------------
+
+# A plain user's PATH may lack the sbin directories: mkfs.ext4 is there, and
+# so are the tools the guest's root needs (ip, losetup, useradd).
+with_sbin() {
+	local p=$PATH d
+	for d in /usr/local/sbin /usr/sbin /sbin; do
+		case :$p: in *:"$d":*) ;; *) p+=:$d ;; esac
+	done
+	echo "$p"
+}
+PATH=$(with_sbin)
 
 check_tools() {
 	local t
@@ -262,6 +294,7 @@ write_vm_conf() { # file
 		printf 'VM_HOST_MODDIR=%s\n' "$MODDIR"
 		printf 'VM_9P_CACHE=%s\n' "$VM_9P_CACHE"
 		printf 'VM_COPY_DIRS="%s"\n' "$COPY_DIRS"
+		printf 'VM_INTERACTIVE=%s\n' "$INTERACTIVE"
 	} >"$1"
 }
 
@@ -284,16 +317,31 @@ build_initramfs() { # output
 }
 
 # The command as the guest runs it: with bash, in the same directory, with
-# a clean environment but for PATH and VM_PASS_ENV.
+# a clean environment but for PATH and VM_PASS_ENV.  --shell: bash -i, with
+# the terminal's type and size; --nested-cgroup: through nested-cgroup.sh.
 write_cmd() { # file command...
-	local out=$1 v
+	local out=$1 v term=dumb size
 	shift
+	if [ "$INTERACTIVE" = 1 ]; then
+		term=${TERM:-dumb}
+		size=$(stty size 2>/dev/null) || size=""
+		set -- bash --norc -i
+	fi
+	[ "$VM_NESTED_CGROUP" != 1 ] || set -- "$HERE/nested-cgroup.sh" "$@"
 	{
-		printf 'export PATH=%q TERM=dumb HOME=/root USER=root LOGNAME=root SHELL=/bin/bash\n' "$PATH"
+		printf 'export PATH=%q TERM=%q HOME=/root USER=root LOGNAME=root SHELL=/bin/bash\n' \
+			"$PATH" "$term"
 		for v in $VM_PASS_ENV; do
 			[ -z "${!v+set}" ] || printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		printf 'cd -- %q || exit 125\n' "$PWD"
+		if [ "$INTERACTIVE" = 1 ]; then
+			# The console is a serial line: it knows no size, and stage1
+			# turned off its CR before LF.
+			printf 'stty sane%s\n' "${size:+ rows ${size% *} cols ${size#* }}"
+			printf 'export HISTFILE=/run/vm/bash_history PS1=%q\n' 'root@vm:\w# '
+			printf 'echo "vm: a root shell; %s is a copy: changes are lost at power-off"\n' "$TOP"
+		fi
 		printf 'exec'
 		printf ' %q' "$@"
 		printf '\n'
@@ -302,39 +350,120 @@ write_cmd() { # file command...
 
 # --- qemu ------------------------------------------------------------------
 
-accel_args() {
+# KVM where it works: /dev/kvm must open read-write for this user, and a
+# guest must boot: a nested KVM (these machines are VMs) may hang at boot,
+# or qemu abort.  The boot is probed once per host boot, kernel and qemu,
+# and the answer kept in the cache.  Sets ACCEL.
+choose_accel() {
+	local why
 	case $VM_ACCEL in
-	tcg) echo "-accel tcg -cpu max" ;;
+	tcg) ACCEL=tcg ;;
 	kvm)
-		[ -w /dev/kvm ] || die "VM_ACCEL=kvm but /dev/kvm is not usable"
-		echo "-accel kvm -cpu host"
+		kvm_opens || die "VM_ACCEL=kvm but /dev/kvm does not open read-write for $(id -un)"
+		ACCEL=kvm
 		;;
-	*) die "VM_ACCEL must be tcg or kvm, not '$VM_ACCEL'" ;;
+	auto)
+		if why=$(kvm_unusable); then
+			say "no usable KVM ($why): emulating, about 10x slower"
+			ACCEL=tcg
+		else
+			ACCEL=kvm
+		fi
+		;;
+	esac
+}
+
+check_accel() {
+	case $VM_ACCEL in
+	auto | tcg | kvm) ;;
+	*) die "VM_ACCEL must be auto, tcg or kvm, not '$VM_ACCEL'" ;;
+	esac
+}
+
+kvm_opens() { (exec 3<>/dev/kvm) 2>/dev/null; }
+
+# Prints why KVM cannot be used; fails (no output) when it can.
+kvm_unusable() {
+	local key result cache=$VM_CACHE/kvm-probe
+	[ -e /dev/kvm ] || { echo "no /dev/kvm"; return 0; }
+	kvm_opens || { echo "/dev/kvm does not open read-write for $(id -un)"; return 0; }
+	key="$(cat /proc/sys/kernel/random/boot_id) $KVER $(qemu-system-x86_64 --version | head -n 1)"
+	if [ -r "$cache" ] && [ "$(head -n 1 "$cache")" = "$key" ]; then
+		result=$(sed -n 2p "$cache")
+	else
+		result=$(probe_kvm)
+		printf '%s\n%s\n' "$key" "$result" >"$cache.$$" && mv "$cache.$$" "$cache"
+	fi
+	[ "$result" != ok ] || return 1
+	echo "$result"
+}
+
+# Boots the kernel under KVM with an init that only says so and powers off:
+# about 1 s where KVM works.  The cached answer is "ok" or why not.
+probe_kvm() {
+	local dir=$RUNDIR/kvm-probe
+	mkdir -p "$dir/root/bin" "$dir/root/dev"
+	cp "$BUSYBOX" "$dir/root/bin/busybox"
+	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox mount -t devtmpfs dev /dev' \
+		'/bin/busybox echo KVM-PROBE-OK >/dev/ttyS0' '/bin/busybox poweroff -f' >"$dir/root/init"
+	chmod 755 "$dir/root/init"
+	(cd "$dir/root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null) >"$dir/initramfs"
+	timeout --kill-after=2 "$VM_KVM_PROBE_TIMEOUT" \
+		qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
+		-accel kvm -cpu host -m 256M -display none -nic none \
+		-serial "file:$dir/console" -kernel "$VMLINUZ" -initrd "$dir/initramfs" \
+		-append "console=ttyS0 quiet panic=-1" </dev/null >"$dir/qemu.log" 2>&1 || true
+	if grep -q KVM-PROBE-OK "$dir/console" 2>/dev/null; then
+		echo ok
+	elif [ -s "$dir/qemu.log" ] && ! grep -q 'terminating on signal' "$dir/qemu.log"; then
+		echo "a KVM guest fails: $(head -n 1 "$dir/qemu.log")"
+	else
+		echo "a KVM guest did not boot within ${VM_KVM_PROBE_TIMEOUT}s"
+	fi
+	rm -rf "$dir"
+}
+
+accel_args() {
+	case $ACCEL in
+	tcg) echo "-accel tcg -cpu max" ;;
+	kvm) echo "-accel kvm -cpu host" ;;
 	esac
 }
 
 # qemu, under timeout(1), in the background: `wait` can be interrupted by a
 # signal, a foreground command could not.  stdin is /dev/null so that qemu
 # never puts a terminal in raw mode; the console goes to our stdout and,
-# for the status fallback, to console.log.
+# for the status fallback, to console.log.  --shell: stdin is the terminal,
+# which qemu puts in raw mode (Ctrl-C goes to the guest), multiplexed with
+# qemu's monitor (Ctrl-A c; Ctrl-A x quits); timeout --foreground keeps
+# qemu in the terminal's foreground process group, or it could not read.
 start_vm() { # initramfs
-	local accel
+	local accel con=stdio,id=con,signal=off,logfile=$RUNDIR/console.log
+	local -a tty=(--kill-after=10) mon=()
 	accel=$(accel_args)
+	if [ "$INTERACTIVE" = 1 ]; then
+		con+=,mux=on
+		mon=(-mon "chardev=con,mode=readline")
+		tty=(--foreground)
+		exec {TTY_IN}<&0
+	else
+		exec {TTY_IN}</dev/null
+	fi
 	# shellcheck disable=SC2086 # accel is two options
-	timeout --kill-after=10 "$VM_TIMEOUT" \
+	timeout "${tty[@]}" "$VM_TIMEOUT" \
 		qemu-system-x86_64 -nodefaults -no-user-config -no-reboot \
 		$accel -m "$VM_MEM" -smp "$VM_SMP" \
 		-display none -nic none -pidfile "$RUNDIR/qemu.pid" \
-		-chardev "stdio,id=con,signal=off,logfile=$RUNDIR/console.log" \
-		-serial chardev:con \
+		-chardev "$con" -serial chardev:con "${mon[@]}" \
 		-drive "file=$RUNDIR/disk.img,format=raw,if=virtio,cache=unsafe" \
 		-kernel "$VMLINUZ" -initrd "$1" -append "$KERNEL_CMDLINE" \
 		-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev "local,id=hostrun,path=$RUNDIR/share,security_model=none" \
 		-device virtio-9p-pci,fsdev=hostrun,mount_tag=hostrun \
-		</dev/null &
+		<&"$TTY_IN" &
 	VM_PID=$!
+	exec {TTY_IN}<&-
 }
 
 # timeout(1) passes the TERM on to qemu; qemu's own pid is the backstop.
@@ -354,6 +483,8 @@ stop_vm() {
 
 cleanup() {
 	stop_vm
+	# A qemu killed in raw mode leaves the terminal so.
+	[ -z "$TTY_SAVED" ] || stty "$TTY_SAVED" 2>/dev/null || true
 	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
 }
 
@@ -377,9 +508,26 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 main() {
 	local t0 rc=0 status
-	[ $# -gt 0 ] || usage
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--shell) INTERACTIVE=1 ;;
+		--nested-cgroup) VM_NESTED_CGROUP=1 ;;
+		--) shift; break ;;
+		-*) usage ;;
+		*) break ;;
+		esac
+		shift
+	done
+	if [ "$INTERACTIVE" = 1 ]; then
+		[ $# -eq 0 ] || usage
+		{ [ -t 0 ] && [ -t 1 ]; } || die "--shell needs a terminal"
+		VM_TIMEOUT=${VM_TIMEOUT:-0} # timeout(1): 0 is none
+	else
+		[ $# -gt 0 ] || usage
+		VM_TIMEOUT=${VM_TIMEOUT:-900}
+	fi
 	check_tools
-	accel_args >/dev/null
+	check_accel
 	t0=$(now)
 	setup_kernel
 	resolve_modules
@@ -387,11 +535,18 @@ main() {
 	trap cleanup EXIT
 	trap on_signal INT TERM HUP
 	trap 'exit 141' PIPE # our output is gone: no message, just clean up
+	choose_accel
 	mkdir "$RUNDIR/share"
 	make_copies
 	build_initramfs "$RUNDIR/initramfs.cpio"
 	write_cmd "$RUNDIR/share/cmd.sh" "$@"
-	say "booting $KVER ($VM_ACCEL, $VM_SMP CPUs, $VM_MEM, timeout ${VM_TIMEOUT}s)"
+	say "booting $KVER ($ACCEL, $VM_SMP CPUs, $VM_MEM, timeout" \
+		"$([ "$VM_TIMEOUT" = 0 ] && echo none || echo "${VM_TIMEOUT}s")$([ "$VM_NESTED_CGROUP" != 1 ] ||
+			echo ", command in a container's cgroup namespace"))"
+	if [ "$INTERACTIVE" = 1 ]; then
+		say "exit or Ctrl-D powers the VM off; Ctrl-A x kills it"
+		TTY_SAVED=$(stty -g)
+	fi
 	start_vm "$RUNDIR/initramfs.cpio"
 	wait "$VM_PID" || rc=$?
 	VM_PID=""
