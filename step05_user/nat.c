@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nftables/libnftables.h>
+#ifndef LIBNFTABLES_SONAME
+#error "LIBNFTABLES_SONAME: build with make, which reads it from libnftables.so (libnftables-dev)"
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +32,8 @@
  * (libnftnl, libxtables, libgmp...) it would cost each start 0.8 MB of
  * memory and half a millisecond, for a rule written once. dlsym()
  * finds each function; typeof gives the pointer the header's own type, so
- * the compiler still checks every call.
+ * the compiler still checks every call. LIBNFTABLES_SONAME is the name make
+ * found in the library libnftables-dev links (see the Makefile).
  */
 static struct {
 	void *lib;  /* kept open: the functions below live in it */
@@ -47,7 +51,7 @@ static int load_nftables(char *why, size_t size)
 
 	if (nft.ctx_new)
 		return 0;  /* loaded before */
-	lib = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	lib = dlopen(LIBNFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		snprintf(why, size, "%s", dlerror());
 		return -1;
@@ -61,12 +65,12 @@ static int load_nftables(char *why, size_t size)
 	if (!nft.buffer_output || !nft.buffer_error || !nft.run_cmd_from_buffer ||
 	    !nft.get_error_buffer || !nft.ctx_free || !nft.ctx_new) {
 		nft.ctx_new = NULL;
-		snprintf(why, size, "libnftables.so.1 lacks a function: %s", dlerror());
+		snprintf(why, size, LIBNFTABLES_SONAME " lacks a function: %s", dlerror());
 		dlclose(lib);
 		return -1;
 	}
 	nft.lib = lib;
-	trace("net", "dlopen(\"libnftables.so.1\"): loaded");
+	trace("net", "dlopen(\"" LIBNFTABLES_SONAME "\"): loaded");
 	return 0;
 }
 

@@ -36,7 +36,9 @@ int choose_map(struct id_map *map, unsigned long own_id);
 int check_maps_root(const struct id_map *map);
 int set_userns(const char *value);
 
-/* subid.c: a user's subordinate ids and the setuid helpers that map them. */
+/* subid.c: a user's subordinate ids, the setuid helpers that map them, and
+ * Ubuntu's AppArmor restriction of unprivileged user namespaces. */
+int check_userns_allowed(void);
 bool subordinate_range(const struct id_map *map, struct id_range *sub);
 int check_rootless_range(const struct id_map *map, unsigned long own, const struct id_range *sub);
 int run_id_helper(const struct id_map *map, pid_t pid);

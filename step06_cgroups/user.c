@@ -47,7 +47,8 @@ static int set_gid_map(const char *value) { return parse_range(&user.gid_map, va
 static int prepare_maps(struct container *c)
 {
 	c->rootfs_fd = -1;
-	if (choose_map(&user.uid_map, geteuid()) < 0 || choose_map(&user.gid_map, getegid()) < 0 ||
+	if (check_userns_allowed() < 0 ||
+	    choose_map(&user.uid_map, geteuid()) < 0 || choose_map(&user.gid_map, getegid()) < 0 ||
 	    check_maps_root(&user.uid_map) < 0 || check_maps_root(&user.gid_map) < 0)
 		return -1;
 	return sys("user", socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, user.idmap_socket),

@@ -1,22 +1,77 @@
 /*
  * subid.c - the rootless path: the subordinate ids /etc/subuid and
- * /etc/subgid grant a user, and the setuid helpers newuidmap/newgidmap,
- * the only way a user may map ids that are not their own.
+ * /etc/subgid grant a user, the setuid helpers newuidmap/newgidmap, the
+ * only way a user may map ids that are not their own, and the one
+ * distribution policy that leaves a user's namespace powerless (Ubuntu's
+ * AppArmor restriction), checked before a rootless run.
  *
  * Chapter: 5.4 "Rootless Containers".
  * Man pages: subuid(5), subgid(5), newuidmap(1), newgidmap(1), dlopen(3),
- *            user_namespaces(7).
+ *            user_namespaces(7), apparmor(7).
  */
 #include "user.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pwd.h>
-#include <shadow/subid.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define RESTRICT_USERNS "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+
+/* The first line of a small kernel file, or -1 quietly: a missing one is an answer here. */
+static int read_first_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (sys_try("user", n, "read(\"%s\")", path) < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Ubuntu 23.10 and later set kernel.apparmor_restrict_unprivileged_userns:
+ * an unprivileged program AppArmor does not confine still gets its user
+ * namespace, but without a single capability in it, so a rootless run
+ * would fail later at a map or a mount with a bare EPERM. A program under
+ * a profile that allows "userns," is not restricted: only an unconfined
+ * one is refused, before anything exists.
+ */
+int check_userns_allowed(void)
+{
+	char restrict_userns[8], label[256] = "";
+
+	if (geteuid() == 0 || read_first_line(RESTRICT_USERNS, restrict_userns,
+					      sizeof(restrict_userns)) < 0 ||
+	    strcmp(restrict_userns, "0") == 0)
+		return 0;
+	if (read_first_line("/proc/self/attr/apparmor/current", label, sizeof(label)) < 0 &&
+	    read_first_line("/proc/self/attr/current", label, sizeof(label)) < 0)
+		label[0] = '\0';  /* no label to read: as good as unconfined */
+	if (label[0] != '\0' && strcmp(label, "unconfined") != 0)
+		return 0;  /* confined: the profile decides */
+	return fail("user", "kernel.apparmor_restrict_unprivileged_userns is %s: AppArmor leaves an "
+		    "unconfined program no capabilities in a user namespace, so a rootless run "
+		    "cannot work; allow this program alone with an AppArmor profile that has "
+		    "\"userns,\" (step05's README) rather than setting the sysctl to 0 for every "
+		    "program, or run it as root", restrict_userns);
+}
+
+/*
+ * make found LIBSUBID_SONAME in the library libsubid-dev links (see the
+ * Makefile); without libsubid-dev (Ubuntu 22.04 has none) it is undefined
+ * and a rootless run maps the user's own id alone.
+ */
+#ifdef LIBSUBID_SONAME
+#include <shadow/subid.h>
 
 /*
  * libsubid is loaded only by a rootless run, the one that reads /etc/subuid:
@@ -30,19 +85,26 @@ _Static_assert(__builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_
 	       __builtin_types_compatible_p(get_ranges_fn, __typeof__(subid_get_gid_ranges)),
 	       "get_ranges_fn is the type <shadow/subid.h> declares");
 
+/* Tried once per run: the uid map and the gid map would each say the same. */
 static get_ranges_fn *load_subid(const char *function)
 {
 	static void *libsubid;  /* kept open: the functions found in it are called later */
-	void *f;
+	static bool failed;
+	void *f = NULL;
 
-	if (libsubid == NULL)
-		libsubid = dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (libsubid == NULL || (f = dlsym(libsubid, function)) == NULL) {
-		fail("user", "cannot read /etc/subuid, /etc/subgid (%s): mapping your own id alone",
-		     dlerror());
-		return NULL;
+	if (libsubid == NULL && !failed) {
+		libsubid = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (libsubid)
+			trace("user", "dlopen(\"" LIBSUBID_SONAME "\"): loaded");
 	}
-	return (get_ranges_fn *)f;
+	if (libsubid != NULL && (f = dlsym(libsubid, function)) != NULL)
+		return (get_ranges_fn *)f;
+	if (!failed)
+		warn("user", "/etc/subuid, /etc/subgid not read (%s): mapping your own id alone; "
+		     "install the library the kit was built with (libsubid-dev brings it) or "
+		     "rebuild the kit here (make)", dlerror());
+	failed = true;
+	return NULL;
 }
 
 /* The caller's subordinate ids (host ids in sub->outside..), read by libsubid. */
@@ -70,6 +132,20 @@ bool subordinate_range(const struct id_map *map, struct id_range *sub)
 	free(ranges);
 	return false;
 }
+#else
+bool subordinate_range(const struct id_map *map, struct id_range *sub)
+{
+	static bool said;  /* once per run, not once per map */
+
+	(void)map, (void)sub;
+	if (!said)
+		warn("user", "/etc/subuid, /etc/subgid not read: the kit was built without libsubid "
+		     "(make found no libsubid.so); mapping your own id alone; install libsubid-dev "
+		     "(Debian 12+, Ubuntu 24.04+: make deps), then rebuild (make)");
+	said = true;
+	return false;
+}
+#endif
 
 /* A user may map their own id, and with the helpers their range (sub; NULL: none). */
 int check_rootless_range(const struct id_map *map, unsigned long own, const struct id_range *sub)

@@ -4,6 +4,29 @@
 load ../../tests/helpers
 
 setup() { kit_setup; }
+
+# in_private_mounts SCRIPT COMMAND...: COMMAND in a private mount namespace
+# where the sh SCRIPT first changed what some paths show. Those mounts die
+# with the namespace's last process, whatever the test's outcome (teardown
+# kills them all); the tmpfs and proc sources are named kit-..., which
+# kit_teardown would undo should one ever reach the host.
+in_private_mounts() {
+	local script=$1
+	shift
+	unshare --mount --propagation private -- sh -euc "$script"'
+		exec "$@"' sh "$@"
+}
+
+# A stand-in for Ubuntu's sysctl, reading $1, in place of procfs's directory
+# (procfs has no file to bind over and takes no new one). A proc mount with
+# nothing over it keeps /proc mountable for the container: the kernel lets a
+# user namespace mount proc only where one is fully visible.
+restrict_userns_script() {
+	echo "mkdir -p '$BATS_TEST_TMPDIR/proc'
+		mount -t proc kit-proc '$BATS_TEST_TMPDIR/proc'
+		mount -t tmpfs -o mode=0755,size=16k kit-restrict-userns /proc/sys/kernel
+		echo $1 >/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+}
 teardown() {
 	kit_teardown
 	rm -f "${SECRET:-/nonexistent}"
@@ -142,4 +165,48 @@ teardown() {
 	run kit --net bridge -- true
 	assert_equal "$status" 125
 	assert_output --partial "--net bridge: needs root"
+}
+
+@test "user: rootless, kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu 23.10+) is refused: exit 125, one line" {
+	[ -n "${KIT_AS_USER:-}" ] || skip "only in the rootless run of tests/run.sh: root is not restricted"
+	# The control: 0, the kernel's default, runs; so the stand-in itself breaks nothing.
+	run in_private_mounts "$(restrict_userns_script 0)" "${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" -- true
+	assert_success
+	refute_output --partial apparmor
+	run in_private_mounts "$(restrict_userns_script 1)" "${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" -- true
+	assert_equal "$status" 125
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "kernel.apparmor_restrict_unprivileged_userns is 1"
+	assert_output --partial 'an AppArmor profile that has "userns,"'
+	assert_nothing_left
+}
+
+@test "user: root is not held back by kernel.apparmor_restrict_unprivileged_userns=1" {
+	[ -z "${KIT_AS_USER:-}" ] || skip "rootless: refused, the test above"
+	run in_private_mounts "$(restrict_userns_script 1)" "$CONTAINER" "${KIT_OPTS[@]}" -- true
+	assert_success
+	refute_output --partial apparmor
+	assert_nothing_left
+}
+
+@test "user: rootless, libsubid maps the /etc/subuid range; without the library one line says so" {
+	[ -n "${KIT_AS_USER:-}" ] || skip "only in the rootless run of tests/run.sh (its user has a range in /etc/subuid)"
+	local start libs
+	start=$(awk -F: -v u="$KIT_AS_USER" '$1 == u { print $2; exit }' /etc/subuid)
+	run kit -- cat /proc/self/uid_map
+	assert_success
+	[[ $output != *"built without libsubid"* ]] || skip "this program was built without libsubid: $output"
+	assert_equal "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" "1 $start 65535"
+	# Every libsubid the loader knows, an empty file in a private mount namespace.
+	libs=$(ldconfig -p | awk '$1 ~ /^libsubid\.so/ { print $NF }')
+	[ -n "$libs" ] || fail "ldconfig knows no libsubid, yet the range above was read"
+	: >"$BATS_TEST_TMPDIR/empty"
+	run in_private_mounts "for lib in $(echo $libs); do mount --bind '$BATS_TEST_TMPDIR/empty' \$lib; done" \
+		"${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" -- cat /proc/self/uid_map
+	assert_success
+	assert_equal "$(grep -c '/etc/subuid' <<<"$output")" 1
+	assert_line --index 0 --regexp 'warning: /etc/subuid, /etc/subgid not read \(.*libsubid\.so'
+	assert_equal "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" "0 $(id -u "$KIT_AS_USER") 1"
+	assert_equal "${#lines[@]}" 2
+	assert_nothing_left
 }

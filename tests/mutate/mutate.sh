@@ -98,7 +98,8 @@ build_mutant() {
 	local step_dir=$1 work=$2 file=$3 objs words w i cc flags=() sources=() libs=() others=()
 	objs=$scratch/.objects/$(basename "$step_dir")
 	make -s -C "$step_dir" || return 1
-	read -ra words <"$step_dir/.build-flags"
+	# xargs undoes the command's shell quoting (-DLIBSUBID_SONAME=\"...\"), as the shell did for make.
+	mapfile -t words < <(xargs printf '%s\n' <"$step_dir/.build-flags")
 	cc=${words[0]}
 	for ((i = 1; i < ${#words[@]}; i++)); do
 		w=${words[i]}

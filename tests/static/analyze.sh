@@ -67,6 +67,10 @@ for step in "${steps[@]}"; do
 		read -ra pc <<<"$(pkg-config --cflags $packages)"
 		cflags+=("${pc[@]}")
 	fi
+	# The sonames the step's Makefile reads from the libraries it dlopen()s (nat.c, subid.c).
+	read -ra sonames <<<"$(make -s --no-print-directory -f Makefile \
+		--eval 'print-sonames: ; @echo $(SONAMES)' print-sonames 2>/dev/null)"
+	cflags+=("${sonames[@]}")
 
 	# cppcheck: one run over the step's files, so it follows calls between them.
 	out=$(cppcheck --enable=warning,style,performance,portability --library=posix --library=gnu \
