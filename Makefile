@@ -91,6 +91,7 @@ check: deps
 
 # Which cells of the test matrix make check runs (tests/run.sh --matrix):
 # own-and-last: about 18 minutes on 2 cores (the whole matrix took 40); CI runs rest as well.
+# own: each step's tests against its own program alone (the sanitizer and nested runs).
 MATRIX ?= own-and-last
 
 # The leak soak (tests/soak/soak.sh): SOAK_RUNS runs of the last step's program
