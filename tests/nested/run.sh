@@ -9,8 +9,9 @@
 #   3. a copy of this checkout (tracked and untracked files, no build
 #      output) run in it as devcontainer.json runs it: --privileged, a
 #      cgroup namespace of its own, a tmpfs on /tmp; and its own network
-#      namespace (nothing leaves it); COMMAND, by default each step's tests against its
-#      own program (tests/run.sh --matrix own).
+#      namespace (nothing leaves it); COMMAND, by default the README's
+#      line for this path (make rootfs all, step01 --hostname box), then
+#      each step's tests against its own program (tests/run.sh --matrix own).
 #
 # Everything goes in a scratch directory with a podman store of its own
 # (NESTED_WORK, default a new one under /var/tmp), removed at exit: the
@@ -27,7 +28,9 @@ for tool in mmdebstrap podman; do
 	command -v "$tool" >/dev/null || { echo "nested: $tool is missing: make deps NESTED=1 (tests/nested/packages.txt)" >&2; exit 125; }
 done
 [ $# -gt 0 ] && [ "$1" = -- ] && shift
-[ $# -gt 0 ] || set -- sh -c 'make -s rootfs all test-tools && tests/run.sh --matrix own --no-grading'
+# The README's line for this path first, then the tests.
+[ $# -gt 0 ] || set -- sh -c 'make -s rootfs all && [ "$(step01_uts/container --hostname box hostname)" = box ] &&
+	echo "nested: the README line printed box" && make -s test-tools && tests/run.sh --matrix own --no-grading'
 
 work=${NESTED_WORK:-$(mktemp -d /var/tmp/kit-nested.XXXXXX)}
 parent=kit-nested-$$
