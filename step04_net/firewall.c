@@ -154,7 +154,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	table = attr_str(tb[NFTA_RULE_TABLE]);
 	chain = attr_str(tb[NFTA_RULE_CHAIN]);
 	if (!table || !chain || !ipv4_family(nfg->nfgen_family) || !tb[NFTA_RULE_USERDATA] ||
-	    mnl_attr_validate(tb[NFTA_RULE_HANDLE], MNL_TYPE_U64) < 0 ||
+	    !tb[NFTA_RULE_HANDLE] || mnl_attr_validate(tb[NFTA_RULE_HANDLE], MNL_TYPE_U64) < 0 ||
 	    !memmem(mnl_attr_get_payload(tb[NFTA_RULE_USERDATA]),
 		    mnl_attr_get_payload_len(tb[NFTA_RULE_USERDATA]), MARK, sizeof(MARK)))
 		return MNL_CB_OK;
@@ -169,14 +169,14 @@ static int dump_once(struct nlmsghdr *nlh, mnl_cb_t cb)
 	struct mnl_socket *sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	unsigned seq = nlh->nlmsg_seq;
 	int ret = MNL_CB_ERROR, saved_errno;
-	ssize_t n;
 
 	if (sock == NULL)
 		return -1;
 	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) == 0 &&
 	    mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) >= 0) {
 		do {
-			n = mnl_socket_recvfrom(sock, nfnl_buf, sizeof(nfnl_buf));
+			ssize_t n = mnl_socket_recvfrom(sock, nfnl_buf, sizeof(nfnl_buf));
+
 			ret = n < 0 ? MNL_CB_ERROR :
 				mnl_cb_run(nfnl_buf, (size_t)n, seq, mnl_socket_get_portid(sock), cb, NULL);
 		} while (ret == MNL_CB_OK);
@@ -189,15 +189,16 @@ static int dump_once(struct nlmsghdr *nlh, mnl_cb_t cb)
 
 /*
  * Asks for every chain or rule of every table (family NFPROTO_UNSPEC), or
- * only one chain's rules, and passes each to cb, which fills list. A
+ * only one chain's rules, and passes each to cb, which notes what it looks
+ * for in drops and docker_users (chains) or marked (rules). A
  * ruleset changed meanwhile interrupts the dump (NLM_F_DUMP_INTR: libmnl's
  * EINTR): it is asked again, on a new socket, so nothing of the old one is read.
  */
 static int nft_dump(uint16_t msg, uint8_t family, const struct chain *only, mnl_cb_t cb,
 		    const char *what)
 {
-	char request[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(request);
+	char message[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(message);
 	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	int ret = -1;
 
@@ -252,9 +253,10 @@ static void let_through(const struct chain *drop)
 {
 	struct chain target = *drop;
 	const char *family = family_name(drop->family);
+	bool docker = has_docker_user(drop);
 	char commands[1400], why[256];
 
-	if (has_docker_user(drop))
+	if (docker)
 		snprintf(target.name, sizeof(target.name), DOCKER_USER);
 	if (nft_dump(NFT_MSG_GETRULE, target.family, &target, rule_cb, "NFT_MSG_GETRULE") == 0 &&
 	    marked.count > 0) {
@@ -271,9 +273,10 @@ static void let_through(const struct chain *drop)
 		snprintf(why, sizeof(why), "a name the kit does not write into a command");
 	else if (run_nft(commands, why, sizeof(why)) == 0) {
 		warn("net", "table %s %s chain %s drops forwarded packets (policy drop): "
-		     "inserted two accepts for %s in its chain %s, comment \"%s\" "
-		     "(--reset-host deletes them)", family, drop->table, drop->name, BRIDGE,
-		     target.name, MARK);
+		     "inserted two accepts for %s %s%s, comment \"%s\" (--reset-host deletes "
+		     "them)", family, drop->table, drop->name, BRIDGE,
+		     docker ? "in its chain " : "at the top of that chain", docker ? DOCKER_USER : "",
+		     MARK);
 		return;
 	}
 	fail("net", "table %s %s chain %s drops forwarded packets (policy drop) and the kit "

@@ -418,7 +418,7 @@ kit_rules() { nft list ruleset | grep -c 'comment "container-kit"' || true; }
 	assert_failure  # the chain drops what kit0 forwards, whatever the kit's table says
 	run kit -- busybox ping -c1 -W2 "$OUT_PEER"
 	assert_success
-	assert_line --partial "container: [net] warning: table ip $FW_TABLE chain forward drops forwarded packets (policy drop): inserted two accepts for kit0 in its chain forward"
+	assert_line --partial "container: [net] warning: table ip $FW_TABLE chain forward drops forwarded packets (policy drop): inserted two accepts for kit0 at the top of that chain"
 	run nft list chain ip "$FW_TABLE" forward
 	assert_line --regexp '^\s*iifname "kit0" accept comment "container-kit"$'
 	assert_line --regexp '^\s*oifname "kit0" accept comment "container-kit"$'
