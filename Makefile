@@ -31,7 +31,7 @@
 #   make bench      start latency and peak memory against runc, crun, unshare; 100 at once
 #   make diff STEP=03   what step 03 adds to step 02, its lesson first (FULL=1: support files too)
 #   make deps       install the Debian packages the kit needs (VM=1: and make vm's)
-#   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table)
+#   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table, its forward rules)
 
 SHELL      := /bin/bash
 STEPS      := $(sort $(patsubst %/,%,$(wildcard step[0-9][0-9]_*/)))

@@ -122,6 +122,18 @@ int make_dirs(const char *layer, const char *path, mode_t mode)
 	return 0;
 }
 
+void warn(const char *layer, const char *format, ...)
+{
+	char line[LINE_MAX];
+	int n = snprintf(line, sizeof(line), "container: [%s] warning: ", layer);
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	va_end(ap);
+	print_line(line);
+}
+
 /* Reads a small file (a sysctl, a lock owner) into buf, NUL-terminated. */
 int read_file(const char *layer, const char *path, char *buf, size_t size)
 {

@@ -88,6 +88,9 @@ int write_file(const char *layer, const char *path, const char *text);
 void trace(const char *layer, const char *format, ...)  /* only with -v */
 	__attribute__((format(printf, 2, 3)));
 
+/* A problem that does not stop the container: "container: [layer] warning: ...". */
+void warn(const char *layer, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
 int read_file(const char *layer, const char *path, char *buf, size_t size);
 /* Like sys(), for a call whose failure is an answer, not an error: traced with -v only. */
 long sys_try(const char *layer, long result, const char *call_format, ...)

@@ -19,11 +19,13 @@
  *                 child's netns; plug the host end into kit0;
  *   in_child      lo up; rename our end to eth0, address, up, default route;
  *   cleanup       delete the host end (the pair goes with it), free the address.
- * --reset-host undoes the host-wide part: kit0, the NAT table, ip_forward.
+ * --reset-host undoes the host-wide part: kit0, the NAT table, ip_forward,
+ * and the accepts for kit0 the kit put in another table's forward chain.
  *
  * Links, addresses and routes are rtnetlink messages built with libmnl
  * (netlink.c) - what `ip link/addr/route` send; addresses come from ipam.c;
- * kit0 and the NAT rule, through libnftables - what `nft` runs - from nat.c.
+ * kit0 and the NAT rule, through libnftables - what `nft` runs - from nat.c,
+ * which has firewall.c let kit0 through another table's drop-policy chain.
  * The kit never runs either program.
  *
  * Chapter: 1.2 "Core Container Technologies" (network namespace),
@@ -212,7 +214,8 @@ static const struct layer_option net_options[] = {
 	  set_ip_option },
 	{ "subnet", "CIDR", "the kit's subnet, " BRIDGE " at .1 (default: $KIT_SUBNET or "
 	  DEFAULT_SUBNET ")", set_subnet_option },
-	{ "reset-host", NULL, "delete " BRIDGE " and the NAT table, restore ip_forward; exit",
+	{ "reset-host", NULL, "delete " BRIDGE ", the NAT table and the kit's rules in other "
+	  "tables, restore ip_forward; exit",
 	  reset_host_option },
 	{ 0 },
 };

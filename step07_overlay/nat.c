@@ -2,7 +2,8 @@
  * nat.c - the network layer's host-wide part: the bridge kit0 with the
  * gateway address, the outbound NAT rule (through libnftables, what `nft`
  * runs), ip_forward, all made once by the first container and kept, like
- * docker0; --reset-host undoes them.
+ * docker0; --reset-host undoes them, and the rules firewall.c added to
+ * another table's forward chain.
  *
  * Chapter: 1.2 "Core Container Technologies" (network namespace).
  * Man pages: libnftables(3), nft(8), dlopen(3), bridge(8) to compare,
@@ -75,7 +76,7 @@ static int load_nftables(char *why, size_t size)
 }
 
 /* Runs nft commands in one transaction; on failure why gets nft's first line. */
-static int run_nft(const char *commands, char *why, size_t size)
+int run_nft(const char *commands, char *why, size_t size)
 {
 	struct nft_ctx *ctx;
 	int ret;
@@ -207,8 +208,10 @@ int prepare_host(struct cidr subnet)
 		ret = prepare_bridge(subnet);
 		rtnl_close();
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		let_bridge_through();  /* another table's forward chain may drop kit0's traffic */
 		ret = enable_forwarding();
+	}
 	close(lock);
 	return ret;
 }
@@ -227,7 +230,9 @@ int reset_host(void)
 	}
 	if (ret == 0) {
 		remove_nat();
-		ret = restore_forwarding();
+		ret = remove_bridge_exceptions();
+		if (restore_forwarding() < 0)
+			ret = -1;
 	}
 	close(lock);
 	return ret < 0 ? -1 : 0;

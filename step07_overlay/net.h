@@ -1,7 +1,8 @@
 /*
  * net.h - what the network layer's own files share: net.c (the lesson) calls
  * netlink.c (rtnetlink messages), ipam.c (addresses) and nat.c (kit0, NAT,
- * ip_forward, --reset-host). No other layer includes it.
+ * ip_forward, --reset-host), which calls firewall.c (other tables' forward
+ * chains). No other layer includes it.
  */
 #ifndef NET_H
 #define NET_H
@@ -66,5 +67,10 @@ int check_bridge_subnet(unsigned index, struct cidr subnet);
 /* nat.c: the host's part, made once and kept until --reset-host. */
 int prepare_host(struct cidr subnet);
 int reset_host(void);
+int run_nft(const char *commands, char *why, size_t size);
+
+/* firewall.c: another table's forward chain that drops by policy lets kit0 through. */
+void let_bridge_through(void);
+int remove_bridge_exceptions(void);
 
 #endif

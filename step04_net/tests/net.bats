@@ -6,7 +6,8 @@
 # COMMAND uses busybox's applets (`busybox ip`, `ping`, `nc`): the same
 # binary is on the host and in the kit's rootfs.
 # Needs: root, iproute2 and nft on the host (to build the test's "outside"
-# netns and to look), busybox. Uses ports 18080-18083 and the netns "kitout".
+# netns and to look), nsenter, busybox. Uses ports 18080-18083, the netns
+# "kitout" and, for the firewall tests, nft tables kit_test_fw and kit_test_docker.
 # The prototype (no mount layer, so no --rootfs) runs as
 #   CONTAINER=.../container KIT_PROGRAM_STEP=2 bats tests/net.bats
 # from a tree where ../../tests/helpers.bash exists.
@@ -124,6 +125,8 @@ teardown() {
 	kit_teardown
 	ip netns delete "$OUT_NS" 2>/dev/null || true
 	ip link delete kitout-h 2>/dev/null || true
+	nft delete table ip "$FW_TABLE" 2>/dev/null || true
+	nft delete table ip "$DOCKER_TABLE" 2>/dev/null || true
 	[ -z "$NEEDS_RESET" ] || "$CONTAINER" --reset-host || true
 }
 
@@ -363,6 +366,101 @@ make_outside() {
 	nft delete table ip container_kit
 	run kit -- busybox ping -c1 -W1 "$OUT_PEER"
 	assert_failure
+}
+
+# --- another firewall on the host ----------------------------------------------
+
+# The test's own firewalls, as Docker or ufw make one: a base chain on the
+# forward hook with policy drop. Only what enters or leaves kit0 meets the
+# drop: the host's other forwarding is accepted first, so the test stops
+# nothing but its own traffic.
+FW_TABLE=kit_test_fw
+DOCKER_TABLE=kit_test_docker
+make_drop_chain() {
+	nft -f - <<-EOF
+	table ip $FW_TABLE {
+		chain forward {
+			type filter hook forward priority 0; policy drop;
+			iifname != "kit0" oifname != "kit0" accept
+		}
+	}
+	EOF
+}
+# Docker's layout (`table ip filter` through iptables-nft): FORWARD drops by
+# policy and first jumps to DOCKER-USER, the chain Docker keeps for a user's rules.
+make_docker_chains() {
+	nft -f - <<-EOF
+	table ip $DOCKER_TABLE {
+		chain DOCKER-USER {
+		}
+		chain FORWARD {
+			type filter hook forward priority 0; policy drop;
+			jump DOCKER-USER
+			iifname != "kit0" oifname != "kit0" accept
+		}
+	}
+	EOF
+}
+kit_rules() { nft list ruleset | grep -c 'comment "container-kit"' || true; }
+
+@test "firewall: a forward chain with policy drop in another table: kit0 let through, said once, removed by --reset-host" {
+	make_outside
+	NEEDS_RESET=1
+	run "$CONTAINER" --reset-host
+	assert_success
+	local ruleset_before table_before
+	ruleset_before=$(nft -s list ruleset)
+	# This container started before the chain existed: the kit did not see it.
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
+	make_drop_chain
+	table_before=$(nft -s list table ip "$FW_TABLE")
+	run nsenter -t "$BG_CHILD" -n busybox ping -c1 -W1 "$OUT_PEER"
+	assert_failure  # the chain drops what kit0 forwards, whatever the kit's table says
+	run kit -- busybox ping -c1 -W2 "$OUT_PEER"
+	assert_success
+	assert_line --partial "container: [net] warning: table ip $FW_TABLE chain forward drops forwarded packets (policy drop): inserted two accepts for kit0 at the top of that chain"
+	run nft list chain ip "$FW_TABLE" forward
+	assert_line --regexp '^\s*iifname "kit0" accept comment "container-kit"$'
+	assert_line --regexp '^\s*oifname "kit0" accept comment "container-kit"$'
+	# Now the first container's traffic passes too: the rules are the host's.
+	run nsenter -t "$BG_CHILD" -n busybox ping -c1 -W2 "$OUT_PEER"
+	assert_success
+	# The next start finds them: no second pair, no word.
+	run kit -- true
+	assert_success
+	assert_output ""
+	assert_equal "$(nft -s list table ip "$FW_TABLE" | grep -c container-kit)" 2
+	kill -KILL "$BG_CHILD"
+	wait_bg
+	run "$CONTAINER" --reset-host
+	assert_success
+	assert_equal "$(nft -s list table ip "$FW_TABLE")" "$table_before"
+	assert_equal "$(kit_rules)" 0
+	nft delete table ip "$FW_TABLE"
+	assert_equal "$(nft -s list ruleset)" "$ruleset_before"
+}
+
+@test "firewall: Docker's FORWARD (policy drop) and DOCKER-USER: the kit's rules go in DOCKER-USER, and only there" {
+	make_outside
+	NEEDS_RESET=1
+	run "$CONTAINER" --reset-host
+	assert_success
+	local ruleset_before table_before
+	ruleset_before=$(nft -s list ruleset)
+	make_docker_chains
+	table_before=$(nft -s list table ip "$DOCKER_TABLE")
+	run kit -- busybox ping -c1 -W2 "$OUT_PEER"
+	assert_success
+	assert_line --partial "table ip $DOCKER_TABLE chain FORWARD drops forwarded packets (policy drop): inserted two accepts for kit0 in its chain DOCKER-USER"
+	run nft list chain ip "$DOCKER_TABLE" DOCKER-USER
+	assert_equal "$(grep -c 'comment "container-kit"' <<<"$output")" 2
+	run nft list chain ip "$DOCKER_TABLE" FORWARD
+	refute_output --partial container-kit
+	run "$CONTAINER" --reset-host
+	assert_success
+	assert_equal "$(nft -s list table ip "$DOCKER_TABLE")" "$table_before"
+	nft delete table ip "$DOCKER_TABLE"
+	assert_equal "$(nft -s list ruleset)" "$ruleset_before"
 }
 
 # --- after exit -----------------------------------------------------------
