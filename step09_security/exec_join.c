@@ -13,6 +13,7 @@
  */
 #include "kit.h"
 #include "runtime.h"
+#include "security.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>  /* make SANITIZE=1 */
@@ -201,6 +202,14 @@ char **environment_of(pid_t pid)
 static int keep_container_security(void)
 {
 	return security_enter();
+}
+
+/* Before fork: what the init's parent did before clone (decide, build the filter), and limits. */
+int security_prepare_exec(void)
+{
+	if (security_layer.before_clone(NULL) < 0)
+		return -1;
+	return set_process_limits(getpid());
 }
 
 /* Container root, as user.c's become_root() makes the init. */
