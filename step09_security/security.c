@@ -54,9 +54,9 @@ static void release(struct container *c)
 /* --- child: the filesystem (--tmpfs, read-only paths, nodev: fs_hardening.c) ----- */
 
 /*
- * runc's masked paths show or steer the host's hardware and kernel:
- * /proc/kcore is its memory, /proc/keys its keyrings. Over a file, /dev/null;
- * over a directory, an empty read-only tmpfs. What this kernel lacks is skipped.
+ * runc's masked paths (the list: fs_hardening.c) show or steer the host's
+ * hardware and kernel: /proc/kcore is its memory, /proc/keys its keyrings.
+ * Over a file, /dev/null; over a directory, an empty read-only tmpfs.
  */
 static int mask_paths(void)
 {
