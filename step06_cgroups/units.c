@@ -30,7 +30,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,52 +219,11 @@ int set_write_bps(const char *arg) { return set_device_limit(WRITE_BPS, arg, tru
 int set_read_iops(const char *arg) { return set_device_limit(READ_IOPS, arg, false); }
 int set_write_iops(const char *arg) { return set_device_limit(WRITE_IOPS, arg, false); }
 
-/* --cgroupns host: config.json without a "cgroup" namespace, as `runc spec` writes it. */
-int set_cgroupns(const char *arg)
+/* --stats: print what the cgroup counted when the container ends (cgroupfs.c). */
+int set_stats(const char *arg)
 {
-	if (strcmp(arg, "host") == 0)
-		shared_with_host |= CLONE_NEWCGROUP;
-	else if (strcmp(arg, "private") == 0)
-		shared_with_host &= ~CLONE_NEWCGROUP;
-	else
-		return fail("cgroup", "--cgroupns %s: must be private or host", arg);
-	return 0;
-}
-
-/* A cgroup path as typed: no "..", no empty part, no trailing "/". */
-static int check_cgroup_path(const char *flag, const char *arg)
-{
-	if (arg[0] == '\0' || strstr(arg, "..") || strstr(arg, "//") ||
-	    (strlen(arg) > 1 && arg[strlen(arg) - 1] == '/'))
-		return fail("cgroup", "--%s %s: expected a path such as /kit/web or web, without ..",
-			    flag, arg);
-	return 0;
-}
-
-/* --cgroup-parent DIR: the container's cgroup is DIR/c<PID>, as docker's DIR/<ID>. */
-int set_cgroup_parent(const char *arg)
-{
-	if (check_cgroup_path("cgroup-parent", arg) < 0)
-		return -1;
-	cg.parent_asked = arg;
-	return 0;
-}
-
-/* --cgroups-path PATH: the container's cgroup is PATH itself (OCI's cgroupsPath). */
-int set_cgroups_path(const char *arg)
-{
-	static char parent[PATH_MAX];
-	const char *slash = strrchr(arg, '/');
-
-	if (check_cgroup_path("cgroups-path", arg) < 0)
-		return -1;
-	if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) >= sizeof(cg.name))
-		return fail("cgroup", "--cgroups-path %s: expected PARENT/NAME, such as "
-			    "/kit/web or kit/web", arg);
-	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - arg), arg);
-	cg.parent_asked = parent[0] ? parent : "/";
-	snprintf(cg.name, sizeof(cg.name), "%s", slash + 1);
-	cg.name_given = true;
+	(void)arg;
+	cg.print_stats = true;
 	return 0;
 }
 

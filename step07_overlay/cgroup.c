@@ -216,13 +216,6 @@ static void remove_cgroups(struct container *c)
 	cg.name[0] = '\0';
 }
 
-static int set_stats(const char *arg)
-{
-	(void)arg;
-	cg.print_stats = true;
-	return 0;
-}
-
 static const struct layer_option cgroup_options[] = {
 	{ "memory", "SIZE", "memory limit, e.g. 256m (units b k m g t)", set_memory },
 	{ "memory-swap", "SIZE", "memory plus swap limit; -1: unlimited swap", set_memory_swap },
@@ -237,13 +230,7 @@ static const struct layer_option cgroup_options[] = {
 	{ "device-read-iops", "DEV:N", "read operations/s from DEV", set_read_iops },
 	{ "device-write-iops", "DEV:N", "write operations/s to DEV", set_write_iops },
 	{ "stats", NULL, "print the cgroup's peak memory, CPU time, ... on exit", set_stats },
-	{ "cgroupns", "MODE", "private (default): a new cgroup namespace; host: the host's",
-	  set_cgroupns },
-	{ "cgroup-parent", "DIR", "the cgroup to make the container's in (default: container-kit; "
-	  "relative: below the kit's own)", set_cgroup_parent },
-	{ "cgroups-path", "PATH", "the container's cgroup itself, as config.json's "
-	  "linux.cgroupsPath", set_cgroups_path },
-	{ 0 },
+	{ 0 },  /* the runtime's own (step08): --cgroupns, --cgroup-parent, --cgroups-path */
 };
 
 const struct layer cgroup_layer = {

@@ -60,7 +60,7 @@ struct cgroup_state {
 	bool created[NCONTROLLERS];        /* its container-kit/<name> exists */
 	bool moved;                        /* the child is in its cgroups */
 	char name[256];                    /* c<PID>, or --cgroups-path's last part */
-	bool name_given;                   /* --cgroups-path */
+	bool name_given;                   /* --cgroups-path (step08's oci_cgroup.c) */
 	/* The container's parent, from the hierarchy's root: container-kit, or
 	 * --cgroup-parent / --cgroups-path (a relative one below the kit's own). */
 	const char *parent_asked;          /* as typed; NULL: container-kit */
@@ -82,9 +82,7 @@ int set_read_bps(const char *arg);
 int set_write_bps(const char *arg);
 int set_read_iops(const char *arg);
 int set_write_iops(const char *arg);
-int set_cgroupns(const char *arg);
-int set_cgroup_parent(const char *arg);
-int set_cgroups_path(const char *arg);
+int set_stats(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);

@@ -86,7 +86,7 @@ static void exec_child_main(pid_t pid, int ns_fds[], const struct cgroup_file cg
 {
 	char **argv = r->argv;
 
-	default_signals();
+	reset_signals();
 	if (join_cgroups(cgroups) < 0 || enter_namespace(pid, ns_fds, NS_CGROUP) < 0 ||
 	    (r->console >= 0 && take_terminal(r->console) < 0) || become_container_root() < 0)
 		_exit(EXIT_KIT_ERROR);
@@ -132,5 +132,5 @@ int exec_in_container(pid_t pid, const struct exec_request *r)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return sys("exec", -1, "waitpid(%d)", child) < 0 ? EXIT_KIT_ERROR : 0;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return exit_code(status);
 }

@@ -236,17 +236,6 @@ pid_t fork_forwarding_signals(void)
 	return signal_target;
 }
 
-/* In the child: COMMAND starts with every signal at its default, none blocked. */
-void default_signals(void)
-{
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /*
  * make SANITIZE=1: check for leaks now, not at exit. LeakSanitizer's exit
  * check stops this process with a helper task, which, started inside the

@@ -131,7 +131,7 @@ static int run_hook(json_t *hook, const char *state_text)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return exit_code(status);
 }
 
 /*

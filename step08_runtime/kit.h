@@ -99,6 +99,8 @@ void catch_stop_signals(void);  /* before anything the kit must undo */
  * an engine's subreaper (podman's conmon) reaps it; the monitor only watches it. */
 extern bool init_outlives_kit;
 int watch_exit(pid_t pid);  /* monitor.c: waits through a pidfd; 0 */
+int exit_code(int status);  /* container.c: a wait status as an exit code, 128+N for signal N */
+void reset_signals(void);   /* container.c: every signal at its default, none blocked */
 int launch_container(struct container *c);   /* setup, clone, go: 0, 125 or 128+N */
 int finish_container(struct container *c);   /* wait, cleanup: the exit code */
 bool is_runtime_command(int argc, char **argv);  /* runtime_cli.c */

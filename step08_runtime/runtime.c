@@ -57,6 +57,7 @@ static int wait_for_start(struct container *c)
 
 const struct layer runtime_layer = {
 	.name = "runtime",
+	.options = oci_cgroup_options,  /* oci_cgroup.c: --cgroupns, --cgroup-parent, ... */
 	.in_child = wait_for_start,
 };
 
@@ -196,13 +197,8 @@ static int run(const struct options *o)
 	return status;
 }
 
-/* Each command, with how many operands (IDs) follow its options. */
-static const struct command {
-	const char *name;
-	int (*run)(const struct options *o);  /* the exit code; -1: an error, 125 */
-	int operands;  /* IDs after the options; more: kill's SIGNAL, exec's COMMAND */
-	bool more;
-} commands[] = {
+/* Each command, with how many operands (IDs) follow its options (runtime.h). */
+static const struct command commands[] = {
 	{ "spec", write_spec, 0, false }, { "create", create, 1, false },
 	{ "start", start, 1, false }, { "run", run, 1, false }, { "state", print_state, 1, false },
 	{ "list", list_containers, 0, false }, { "kill", kill_container, 1, true },
@@ -216,29 +212,4 @@ const struct command *find_command(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
-}
-
-/* `container [--root DIR] [-v] COMMAND [OPTIONS] [ID...]`, parsed by runtime_cli.c. */
-int runtime_main(int argc, char **argv)
-{
-	const char *root = NULL;
-	const struct command *command;
-	struct options o;
-	int i, status;
-
-	/* Only stdin, stdout, stderr: the monitor would hold any other for the container's life. */
-	close_range(3, ~0U, 0);
-	signal(SIGPIPE, SIG_IGN);  /* a reader gone is an error to report, not death */
-	if ((i = parse_global_options(argc, argv, &root)) < 0)
-		return EXIT_KIT_ERROR;
-	if (version_asked())
-		return 0;
-	command = i < argc ? find_command(argv[i]) : NULL;
-	if (command == NULL)
-		return unknown_command(i < argc ? argv[i] : "(none)");
-	if (set_state_root(root) < 0 ||
-	    parse_command_options(argc - i, argv + i, command->operands, command->more, &o) < 0)
-		return EXIT_KIT_ERROR;
-	status = o.help ? usage() : command->run(&o);
-	return status < 0 ? EXIT_KIT_ERROR : status;
 }

@@ -2,9 +2,9 @@
  * runtime_cli.c - the runtime's command line, as runc's: global options
  * (--root, -v) before COMMAND, which tell it from container.c's flag form
  * (is_runtime_command), COMMAND's own options and operands, --help, kill's
- * SIGNAL; and the commands that are not the lifecycle itself: spec (a
- * config.json for the kit's rootfs) and exec's checks before it joins the
- * container (exec.c).
+ * SIGNAL, runtime_main() that runs COMMAND; and the commands that are not
+ * the lifecycle itself: spec (a config.json for the kit's rootfs) and
+ * exec's checks before it joins the container (exec.c).
  *
  * Chapter: 5.3 "Using runc" (runc spec, the same commands).
  * Spec: https://github.com/opencontainers/runtime-tools/blob/master/docs/command-line-interface.md
@@ -387,4 +387,29 @@ int exec_command(const struct options *o)
 		status = exec_in_container(st.pid, &r);
 	free_config(&process);
 	return close_state(&st, status);
+}
+
+/* `container [--root DIR] [-v] COMMAND [OPTIONS] [ID...]`: the command runtime.c has by that name. */
+int runtime_main(int argc, char **argv)
+{
+	const char *root = NULL;
+	const struct command *command;
+	struct options o;
+	int i, status;
+
+	/* Only stdin, stdout, stderr: the monitor would hold any other for the container's life. */
+	close_range(3, ~0U, 0);
+	signal(SIGPIPE, SIG_IGN);  /* a reader gone is an error to report, not death */
+	if ((i = parse_global_options(argc, argv, &root)) < 0)
+		return EXIT_KIT_ERROR;
+	if (version_asked())
+		return 0;
+	command = i < argc ? find_command(argv[i]) : NULL;
+	if (command == NULL)
+		return unknown_command(i < argc ? argv[i] : "(none)");
+	if (set_state_root(root) < 0 ||
+	    parse_command_options(argc - i, argv + i, command->operands, command->more, &o) < 0)
+		return EXIT_KIT_ERROR;
+	status = o.help ? usage() : command->run(&o);
+	return status < 0 ? EXIT_KIT_ERROR : status;
 }

@@ -1,10 +1,12 @@
 /*
- * caps.c - capability names and sets: --cap-add, --cap-drop, and the set
- * the container is granted. The parent decides it with Docker's rules.
+ * caps.c - capability names and sets: --cap-add, --cap-drop, --capabilities,
+ * and the sets the container gets. The parent decides them, with Docker's
+ * rules or exactly as --capabilities (config.json's process.capabilities)
+ * gives them; the child sets them (security.c).
  *
  * Chapter: 6.1 Capabilities.
  * Man pages: capabilities(7), cap_from_name(3), cap_to_name(3),
- *            cap_get_bound(3).
+ *            cap_get_bound(3), cap_set_ambient(3).
  */
 #include "kit.h"
 #include "security.h"
@@ -130,60 +132,35 @@ int set_capabilities_option(const char *value)
 	return 0;
 }
 
-/*
- * The process's sets as given; ambient ones only where the kernel allows
- * them. CAP_SYS_ADMIN stays until execve where loading the filter needs it,
- * as in security.c's set_capabilities().
- */
-int set_exact_capabilities(void)
+/* --capabilities ambient=...: each needs a cap_set_ambient(3) of its own. */
+int raise_ambient(void)
 {
-	uint64_t admin = !security.no_new_privs && filter_enabled() ? BIT(CAP_SYS_ADMIN) : 0;
-	static const cap_flag_t flags[] = { [EFFECTIVE] = CAP_EFFECTIVE,
-		[PERMITTED] = CAP_PERMITTED, [INHERITABLE] = CAP_INHERITABLE };
-	uint64_t *sets = security.cap_sets;
-	cap_t caps = cap_init();
-	int r = 0;
-
-	for (cap_value_t cap = 0; cap < 64 && r == 0; cap++)
-		for (int set = EFFECTIVE; set <= INHERITABLE && r == 0; set++)
-			if ((sets[set] | (set == INHERITABLE ? 0 : admin)) & BIT(cap))
-				r = cap_set_flag(caps, flags[set], 1, &cap, CAP_SET);
-	if (r == 0)
-		r = (int)sys("security", cap_set_proc(caps), "cap_set_proc(e=%s ...)",
-			     caps_text(sets[EFFECTIVE] | admin));
-	cap_free(caps);
-	if (r < 0 || sys("security", cap_reset_ambient(), "cap_reset_ambient()") < 0)
-		return -1;
-	/* capabilities(7): an ambient one must be permitted and inheritable; runc skips the rest. */
-	for (cap_value_t cap = 0; cap < 64; cap++) {
-		if (!(sets[AMBIENT] & BIT(cap)))
-			continue;
-		if (!(sets[PERMITTED] & sets[INHERITABLE] & BIT(cap)))
-			trace("security", "ambient %s: not permitted and inheritable, skipped",
-			      caps_text(BIT(cap)));
-		else if (sys("security", cap_set_ambient(cap, CAP_SET), "cap_set_ambient(%s)",
-			     caps_text(BIT(cap))) < 0)
+	for (cap_value_t cap = 0; cap < 64; cap++)
+		if ((security.cap_sets[AMBIENT] & BIT(cap)) &&
+		    sys("security", cap_set_ambient(cap, CAP_SET), "cap_set_ambient(%s)",
+			caps_text(BIT(cap))) < 0)
 			return -1;
-	}
 	return 0;
 }
 
 /*
  * Docker's rules, so the same flags mean the same thing: --cap-add ALL wins
  * and keeps all but the --cap-drop ones; else --cap-drop ALL keeps only the
- * --cap-add ones; else the defaults, minus drops, plus adds.
+ * --cap-add ones; else the defaults, minus drops, plus adds. The granted set
+ * goes to the bounding, permitted and effective sets, as runc's default
+ * spec has it (security.c says why); --capabilities gives all five.
  */
 int decide_capabilities(void)
 {
 	uint64_t own = own_bounding_set();
-	uint64_t *granted = &security.granted;
+	uint64_t *granted = &security.granted, *sets = security.cap_sets;
 
 	if (security.exact_caps && (security.add_all || security.drop_all ||
 				    security.caps_added || security.caps_dropped))
 		return fail("security", "--capabilities gives the sets exactly: "
 			    "not together with --cap-add or --cap-drop");
 	if (security.exact_caps)  /* what any execve can still get: the bounding set */
-		*granted = security.cap_sets[BOUNDING];
+		*granted = sets[BOUNDING];
 	else if (security.add_all)
 		*granted = own & ~security.caps_dropped;
 	else if (security.drop_all)
@@ -194,6 +171,25 @@ int decide_capabilities(void)
 	if (*granted & ~own)
 		return fail("security", "cannot grant %s: not in the kit's own bounding set",
 			    caps_text(*granted & ~own));
+	if (!security.exact_caps) {
+		sets[BOUNDING] = sets[EFFECTIVE] = sets[PERMITTED] = *granted;
+		sets[INHERITABLE] = sets[AMBIENT] = 0;
+	}
+	/* capabilities(7): an ambient one must be permitted and inheritable; runc skips the rest. */
+	if (sets[AMBIENT] & ~(sets[PERMITTED] & sets[INHERITABLE]))
+		trace("security", "ambient %s: not permitted and inheritable, skipped",
+		      caps_text(sets[AMBIENT] & ~(sets[PERMITTED] & sets[INHERITABLE])));
+	sets[AMBIENT] &= sets[PERMITTED] & sets[INHERITABLE];
+	/*
+	 * Loading the seccomp filter needs no_new_privs or CAP_SYS_ADMIN. Without
+	 * no_new_privs, the child keeps CAP_SYS_ADMIN permitted and effective
+	 * until execve, which drops it: it is in neither the bounding nor the
+	 * inheritable set, so no execve gives it back.
+	 */
+	if (!security.no_new_privs && filter_enabled()) {
+		sets[EFFECTIVE] |= BIT(CAP_SYS_ADMIN);
+		sets[PERMITTED] |= BIT(CAP_SYS_ADMIN);
+	}
 	trace("security", "capabilities: %s", caps_text(*granted));
 	return 0;
 }

@@ -156,9 +156,9 @@ static int parse_options(int argc, char **argv)
 /*
  * COMMAND starts with every signal at its default and none blocked: an
  * ignored SIGTERM inherited from whoever started the kit would survive
- * execve() and make the container deaf to `kill`.
+ * execve() and make the container deaf to `kill`. Also exec's child (exec.c).
  */
-static void reset_signals(void)
+void reset_signals(void)
 {
 	sigset_t none;
 
@@ -252,9 +252,13 @@ static int wait_for_exit(pid_t pid)
 		}
 	}
 	signal_target = 0;  /* reaped: its PID may be another process's from now on */
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return exit_code(status);
+}
+
+/* A waitpid() status as docker run's exit code: 128+N if killed by signal N. */
+int exit_code(int status)
+{
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 /* Undoes the layers' work, last layer first, for layers [0, count). */

@@ -13,6 +13,7 @@
  */
 #include "kit.h"
 #include "runtime.h"
+#include "security.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>  /* make SANITIZE=1 */
@@ -203,6 +204,14 @@ static int keep_container_security(void)
 	return security_enter();
 }
 
+/* Before fork: what the init's parent did before clone (decide, build the filter), and limits. */
+int security_prepare_exec(void)
+{
+	if (security_layer.before_clone(NULL) < 0)
+		return -1;
+	return set_process_limits(getpid());
+}
+
 /* Container root, as user.c's become_root() makes the init. */
 int become_container_root(void)
 {
@@ -233,17 +242,6 @@ pid_t fork_forwarding_signals(void)
 		sigaction(forwarded[i], &sa, NULL);
 	signal_target = fork();
 	return signal_target;
-}
-
-/* In the child: COMMAND starts with every signal at its default, none blocked. */
-void default_signals(void)
-{
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /*

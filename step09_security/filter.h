@@ -1,7 +1,7 @@
 /*
  * filter.h - what the seccomp filter's files share: the default profile's
- * table (denylist.c), the JSON profile reader (profile.c) and the two
- * libseccomp steps they all use, defined in seccomp.c. Included only by
+ * table (denylist.c), the JSON profile reader (profile.c), the filter's
+ * state and the two libseccomp steps they all use, defined in seccomp.c. Included only by
  * those files; the security layer reaches the filter through kit.h's
  * filter_*() functions. Not "seccomp.h": that name is libseccomp's, and
  * the fuzz build puts this directory on the include path.
@@ -41,14 +41,20 @@ int add_companion_arches(scmp_filter_ctx ctx);
 /* profile.c: --security-opt seccomp=FILE. */
 scmp_filter_ctx profile_from_file(const char *file, uint64_t caps);
 
-/* seccomp.c */
+/* seccomp.c: the filter the parent builds and the child loads, and the option that chose
+ * it (profile.c's filter_option()). */
+extern struct filter_state {
+	scmp_filter_ctx ctx;
+	bool precompiled;          /* the same default filter, built by make instead */
+	const char *profile_file;  /* --security-opt seccomp=FILE */
+	bool unconfined;           /* --security-opt seccomp=unconfined */
+} filter;
 scmp_filter_ctx new_filter(uint32_t default_action);
 int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 	     unsigned count, const struct scmp_arg_cmp *cmp);
-int filter_export(int fd);  /* the built filter as BPF, for make (filter_gen.c) */
 
 /* precompiled_filter.c: the default filter make built (default_filter.h). */
-bool precompiled_filter_fits(uint64_t caps);
+bool use_precompiled_filter(uint64_t caps);  /* true: filter.precompiled set */
 int precompiled_filter_load(void);
 
 #endif

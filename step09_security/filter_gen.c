@@ -50,6 +50,13 @@ static int print_header(int fd)
 	return fflush(stdout) == 0 ? 0 : fail("filter-gen", "cannot write the header");
 }
 
+/* The filter filter_prepare() built, as the BPF the kernel gets. */
+static int export_filter(int fd)
+{
+	return (int)sys("filter-gen", neg_errno(seccomp_export_bpf(filter.ctx, fd)),
+			"seccomp_export_bpf()");
+}
+
 int main(void)
 {
 	int fd = (int)sys("filter-gen", memfd_create("default-filter", 0), "memfd_create()");
@@ -57,7 +64,7 @@ int main(void)
 
 	if (fd < 0)
 		return 1;
-	if (filter_prepare(DOCKER_DEFAULT_CAPS) == 0 && filter_export(fd) == 0 && print_header(fd) == 0)
+	if (filter_prepare(DOCKER_DEFAULT_CAPS) == 0 && export_filter(fd) == 0 && print_header(fd) == 0)
 		status = 0;
 	filter_cleanup();
 	close(fd);

@@ -1,10 +1,11 @@
 /*
- * fs_hardening.c - what of the filesystem COMMAND may write and read:
- * --read-only, --tmpfs, runc's masked and read-only /proc and /sys paths,
- * and nodev on every writable mount. Done in the child after the mount
- * layer's pivot_root, while it still holds CAP_SYS_ADMIN: every path resolves
- * inside the new root, so a symlink in the image cannot point a mount at
- * the host's tree, which is already detached.
+ * fs_hardening.c - what of the filesystem COMMAND may write and read, beside
+ * the lesson's read-only root and masked paths (security.c): --read-only and
+ * --tmpfs parsed, the --tmpfs mounts, runc's lists of masked and read-only
+ * /proc and /sys paths, and nodev on /dev. Done in the child after the mount
+ * layer's pivot_root, while it still holds CAP_SYS_ADMIN: every path
+ * resolves inside the new root, so a symlink in the image cannot point a
+ * mount at the host's tree, which is already detached.
  *
  * Chapter: 6.4 Read-only Root.
  * Man pages: mount(2) (MS_BIND | MS_REMOUNT), statvfs(3), tmpfs(5), proc(5).
@@ -77,33 +78,37 @@ int set_tmpfs(const char *value)
 	return 0;
 }
 
-static int mount_traced(const char *source, const char *target, const char *fstype,
-			unsigned long flags, const char *data)
-{
-	return mount_as("security", source, target, fstype, flags, data);
-}
-
 /*
- * Changes a mount's flags, keeping the ones it has: in a user namespace the
- * kernel refuses a remount that would clear nosuid, nodev, noexec or an atime
- * flag the mount got from a more privileged namespace (they are "locked").
+ * A remount sets every flag anew; this adds to flags the ones path's mount
+ * has, to keep them: in a user namespace the kernel refuses a remount that
+ * would clear nosuid, nodev, noexec or an atime flag the mount got from a
+ * more privileged namespace (they are "locked").
  */
-static int remount(const char *path, unsigned long add)
+int kept_flags(const char *path, unsigned long *flags)
 {
 	static const struct { unsigned long st, ms; } kept[] = {
 		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
 		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
 		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
 	};
-	unsigned long flags = MS_BIND | MS_REMOUNT | add;
 	struct statvfs st;
 
 	if (sys("security", statvfs(path, &st), "statvfs(\"%s\")", path) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (st.f_flag & kept[i].st)
-			flags |= kept[i].ms;
-	return mount_traced(NULL, path, NULL, flags, NULL);
+			*flags |= kept[i].ms;
+	return 0;
+}
+
+/* Changes a mount's flags, keeping the ones it has. */
+static int remount(const char *path, unsigned long add)
+{
+	unsigned long flags = MS_BIND | MS_REMOUNT | add;
+
+	if (kept_flags(path, &flags) < 0)
+		return -1;
+	return mount_as("security", NULL, path, NULL, flags, NULL);
 }
 
 /* A --tmpfs whose mount point the image lacks gets one, as with Docker. */
@@ -112,14 +117,14 @@ int mount_tmpfs_list(void)
 	for (int i = 0; i < security.tmpfs_count; i++) {
 		struct tmpfs_mount *t = &security.tmpfs[i];
 		if (make_dirs("security", t->path, 0755) < 0 ||
-		    mount_traced("tmpfs", t->path, "tmpfs", t->flags, t->data) < 0)
+		    mount_as("security", "tmpfs", t->path, "tmpfs", t->flags, t->data) < 0)
 			return -1;
 	}
 	return 0;
 }
 
 /* 1 if path exists, 0 if this kernel lacks it (skipped), -1 after reporting. */
-static int present(const char *path, struct stat *st)
+int path_present(const char *path, struct stat *st)
 {
 	if (stat(path, st) == 0)
 		return 1;
@@ -127,12 +132,11 @@ static int present(const char *path, struct stat *st)
 }
 
 /*
- * runc's default masked paths: they show or steer the host's hardware and
- * kernel (kcore is the host's memory, keys its keyrings, timer_list and
- * sched_debug the host's tasks). A file gets /dev/null over it, a directory
- * an empty read-only tmpfs. What this kernel lacks is skipped.
+ * runc's default masked paths (security.c masks them): they show or steer
+ * the host's hardware and kernel (kcore is the host's memory, keys its
+ * keyrings, timer_list and sched_debug the host's tasks).
  */
-static const char *default_masked[] = {
+const char *default_masked[] = {
 	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
 	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
 	"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
@@ -147,8 +151,8 @@ static const char *default_read_only[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-/* The lists in force: the defaults, or what --security-opt masked-paths= gave. */
-static const char **masked = default_masked, **read_only = default_read_only;
+/* The list in force: the defaults, or what --security-opt readonly-paths= gave. */
+static const char **read_only = default_read_only;
 
 /*
  * --security-opt masked-paths=P1:P2:... and readonly-paths=...: config.json's
@@ -171,26 +175,9 @@ int set_path_list(const char *option, const char *value, bool mask)
 	}
 	lists[mask][n] = NULL;
 	if (mask)
-		masked = lists[mask];
+		security.masked = lists[mask];
 	else
 		read_only = lists[mask];
-	return 0;
-}
-
-int mask_paths(void)
-{
-	const unsigned long safe = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	struct stat st;
-
-	for (size_t i = 0; masked[i]; i++) {
-		int r = present(masked[i], &st);
-		if (r > 0 && S_ISDIR(st.st_mode))
-			r = mount_traced("tmpfs", masked[i], "tmpfs", safe, NULL);
-		else if (r > 0)
-			r = mount_traced("/dev/null", masked[i], NULL, MS_BIND, NULL);
-		if (r < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -201,10 +188,10 @@ int protect_paths(void)
 
 	for (size_t i = 0; read_only[i]; i++) {
 		const char *path = read_only[i];
-		int r = present(path, &st);
+		int r = path_present(path, &st);
 		if (r < 0)
 			return -1;
-		if (r > 0 && (mount_traced(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		if (r > 0 && (mount_as("security", path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 			      remount(path, MS_RDONLY) < 0))
 			return -1;
 	}
@@ -215,14 +202,11 @@ int protect_paths(void)
  * CAP_MKNOD is a default, as in Docker, so root inside can make a node for
  * the host's disk. Docker forbids opening it with the devices cgroup; this
  * layer must not depend on the cgroup step, so it makes the writable mounts
- * where a node could be created nodev: the root and /dev (the devices in /dev
- * are bind mounts of their own and keep working). /dev/shm, /proc, /sys and
- * every --tmpfs are nodev already. Then, with --read-only, the root goes
- * read-only: this must come after pivot_root, when "/" is the image.
+ * where a node could be created nodev: /dev here (the devices in it are bind
+ * mounts of their own and keep working), the root in security.c's remount.
+ * /dev/shm, /proc, /sys and every --tmpfs are nodev already.
  */
-int lock_root(void)
+int make_dev_nodev(void)
 {
-	if (remount("/dev", MS_NODEV) < 0)
-		return -1;
-	return remount("/", MS_NODEV | (security.read_only_root ? MS_RDONLY : 0)) < 0 ? -1 : 0;
+	return remount("/dev", MS_NODEV);
 }

@@ -31,13 +31,16 @@
 
 #include "default_filter.h"  /* default_filter_bpf[], DEFAULT_FILTER_CAPS: written by make */
 
-bool precompiled_filter_fits(uint64_t caps)
+/* Also what -v, which builds the filter to trace its rules, or a profile, do not use. */
+bool use_precompiled_filter(uint64_t caps)
 {
 	uint64_t lifting = 0;  /* the capabilities that change the default filter */
 
 	for (size_t i = 0; i < default_denial_count; i++)
 		lifting |= default_denials[i].lifted_by;
-	return ((caps ^ DEFAULT_FILTER_CAPS) & lifting) == 0;
+	filter.precompiled = !filter.profile_file && !verbose &&
+			     ((caps ^ DEFAULT_FILTER_CAPS) & lifting) == 0;
+	return filter.precompiled;
 }
 
 int precompiled_filter_load(void)
@@ -53,7 +56,7 @@ int precompiled_filter_load(void)
 
 #else
 
-bool precompiled_filter_fits(uint64_t caps)
+bool use_precompiled_filter(uint64_t caps)
 {
 	(void)caps;
 	return false;

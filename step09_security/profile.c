@@ -1,10 +1,11 @@
 /*
- * profile.c - --security-opt seccomp=FILE: a profile in Docker's / OCI's
- * JSON, checked key by key and turned into libseccomp rules. It knows
- * defaultAction, architectures, archMap, and syscalls with names, action,
- * errnoRet, args, includes and excludes. Every problem is reported with its
- * place in the file by profile_error(); a profile that would not let
- * COMMAND start (no execve) is refused before the container exists.
+ * profile.c - --security-opt seccomp=FILE|unconfined, which filter the
+ * container gets. FILE is a profile in Docker's / OCI's JSON, checked key
+ * by key and turned into libseccomp rules. It knows defaultAction,
+ * architectures, archMap, and syscalls with names, action, errnoRet, args,
+ * includes and excludes. Every problem is reported with its place in the
+ * file by profile_error(); a profile that would not let COMMAND start (no
+ * execve) is refused before the container exists.
  *
  * Chapter: 6.2 Seccomp (the JSON format).
  * Man pages: seccomp_rule_add(3), seccomp_syscall_resolve_name(3),
@@ -436,6 +437,18 @@ static const char *display_name(const char *file)
 		return file;
 	name[strcspn(name, "(") - (strchr(name, '(') ? 1 : 0)] = '\0';  /* " (deleted)" */
 	return name + 7;
+}
+
+int filter_option(const char *value)
+{
+	filter.unconfined = strcmp(value, "unconfined") == 0;
+	filter.profile_file = filter.unconfined ? NULL : value;
+	return 0;
+}
+
+bool filter_enabled(void)
+{
+	return !filter.unconfined;
 }
 
 scmp_filter_ctx profile_from_file(const char *file, uint64_t caps)

@@ -139,3 +139,9 @@ int set_process_limits(pid_t pid)
 	}
 	return 0;
 }
+
+/* The security layer's after_clone: the parent, as host root, limits the child. */
+int limit_child(struct container *c)
+{
+	return set_process_limits(c->child_pid);
+}

@@ -2,9 +2,10 @@
  * runtime.h - the runtime's private header: what its files share. The
  * lesson: runtime.c (the OCI lifecycle) and exec.c (nsenter). Support:
  * state.c (the state directory), monitor.c (the container's parent),
- * runtime_cli.c (options, operands, spec, list, exec's checks),
+ * runtime_cli.c (options, operands, runtime_main, spec, exec's checks),
  * exec_join.c (exec's cgroups, environment and signals), config.c
- * (config.json onto the layers' options). container.c does not include it.
+ * (config.json onto the layers' options), oci_cgroup.c (the cgroup options
+ * only the runtime needs). container.c does not include it.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
@@ -15,6 +16,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* oci_cgroup.c: the runtime's cgroup options (config.json's cgroupsPath, its cgroup
+ * namespace), the runtime layer's. */
+extern const struct layer_option oci_cgroup_options[];
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"
@@ -123,7 +128,12 @@ struct options {
 	int first;    /* index of the first operand */
 	const char *id;  /* the first operand, or NULL */
 };
-struct command;
+struct command {
+	const char *name;
+	int (*run)(const struct options *o);  /* the exit code; -1: an error, 125 */
+	int operands;  /* IDs after the options; more: kill's SIGNAL, exec's COMMAND */
+	bool more;
+};
 
 const struct command *find_command(const char *name);  /* runtime.c */
 int skip_global_options(int argc, char **argv, const char **root);  /* COMMAND's index */
@@ -175,7 +185,6 @@ int signal_cgroup(pid_t pid, int sig);  /* kill --all */
 char **environment_of(pid_t pid);
 int become_container_root(void);
 pid_t fork_forwarding_signals(void);
-void default_signals(void);
 void check_leaks_now(void);
 
 #endif

@@ -7,33 +7,24 @@
  *   default                    a deny-list with the effect of Docker's
  *                              default profile (the table in denylist.c)
  *   --security-opt seccomp=FILE  a profile in Docker's / OCI's JSON format
- *                              (profile.c)
- *   --security-opt seccomp=unconfined  no filter (not recommended)
+ *                              (profile.c); seccomp=unconfined: no filter
  *
  * libseccomp turns rules into a BPF program: seccomp_init() with the
  * default action, seccomp_rule_add() for each call (and argument test) that
  * gets another one, seccomp_load() to hand the program to the kernel. Like
  * Docker's profile, the default follows the capabilities: a rule whose calls
  * a granted capability is meant to allow (mount with CAP_SYS_ADMIN...) is
- * left out, so --cap-add means what it says.
- *
- * The same code runs at build time too: make builds the default filter
- * once and keeps its BPF (filter_gen.c, precompiled_filter.c), which the
- * kernel gets unchanged, so a start need not build it again.
+ * left out, so --cap-add means what it says. make runs this same code once
+ * to build the default filter (filter_gen.c, precompiled_filter.c).
  *
  * The parent builds the filter before clone, so a bad profile is reported
- * before anything exists; the child loads it as the very last thing before
- * execve. The filter therefore applies to that execve: a profile must
- * allow execve, as with Docker. A profile that refuses it is reported
- * before the container starts (exit 125); one that refuses it only for some
- * arguments makes execvp fail in the child (exit 126, and its message is
- * printed only if the profile allows write). With -v, the kit's last trace
- * line (execvp) is written under the filter too.
+ * before anything exists (exit 125); the child loads it as the very last
+ * thing before execve, so it applies to that execve: a profile must allow
+ * execve, as with Docker, or execvp fails (exit 126).
  *
  * Chapter: 6.2 Seccomp (the JSON format, seccomp=unconfined).
  * Man pages: seccomp(2), seccomp_init(3), seccomp_rule_add(3),
- *            seccomp_syscall_resolve_name(3), seccomp_load(3),
- *            seccomp_attr_set(3), seccomp_export_bpf(3).
+ *            seccomp_syscall_resolve_name(3), seccomp_load(3), seccomp_attr_set(3).
  */
 #include "kit.h"
 #include "filter.h"
@@ -41,39 +32,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The filter the parent builds and the child loads, and the option that chose it. */
-static struct filter_state {
-	scmp_filter_ctx ctx;
-	bool precompiled;          /* the same default filter, built by make instead */
-	const char *profile_file;  /* --security-opt seccomp=FILE */
-	bool unconfined;           /* --security-opt seccomp=unconfined */
-} filter;
-
-int filter_option(const char *value)
-{
-	filter.unconfined = strcmp(value, "unconfined") == 0;
-	filter.profile_file = filter.unconfined ? NULL : value;
-	return 0;
-}
-
-bool filter_enabled(void)
-{
-	return !filter.unconfined;
-}
+/* The filter the parent builds and the child loads (filter.h). */
+struct filter_state filter;
 
 /* libseccomp would set no_new_privs itself when loading; the security layer decides. */
 scmp_filter_ctx new_filter(uint32_t default_action)
 {
 	scmp_filter_ctx ctx = seccomp_init(default_action);
 
-	if (ctx == NULL) {
+	if (ctx == NULL)
 		fail("security", "seccomp_init(): failed (out of memory, or an invalid default action)");
-		return NULL;
-	}
-	if (sys("security", neg_errno(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)),
-		"seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)") < 0) {
+	else if (sys("security", neg_errno(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)),
+		     "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)") < 0) {
 		seccomp_release(ctx);
-		return NULL;
+		ctx = NULL;
 	}
 	return ctx;
 }
@@ -93,15 +65,13 @@ int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 /* The calls of one entry of the table, by name: libseccomp knows each architecture's numbers. */
 static int add_denials(scmp_filter_ctx ctx, const struct denial *d, uint64_t caps)
 {
-	/* exercise: 1. (the parent, before clone) deny the calls of one table entry D:
-	 *   if a granted capability lifts it (d->lifted_by & caps), trace
-	 *   "seccomp: allow NAMES (a granted capability lifts it)" and add nothing;
-	 *   else trace "seccomp: NAMES -> ERRNO: WHY" (d->names, strerrorname_np(d->err),
-	 *   d->why; the tests expect "[security] seccomp: mount umount2 umount -> EPERM..."),
-	 *   then for each name of d->names (space-separated): its number for every
-	 *   architecture, seccomp_syscall_resolve_name(3) (__NR_SCMP_ERROR: unknown, fail),
-	 *   and add_rule(ctx, SCMP_ACT_ERRNO(d->err), nr, name, 0, NULL) - or, when
-	 *   d->which is not ALL_CALLS, deny_by_arguments(ctx, d, nr, name).
+	/* exercise: 1. (the parent, before clone) deny the calls of one table entry D, unless a
+	 *   granted capability lifts it (d->lifted_by & caps): then trace "seccomp: allow NAMES (a
+	 *   granted capability lifts it)". Else trace "seccomp: NAMES -> ERRNO: WHY" (the tests
+	 *   expect "[security] seccomp: mount umount2 umount -> EPERM..."; strerrorname_np(3));
+	 *   for each name of d->names (space-separated), seccomp_syscall_resolve_name(3) gives its
+	 *   number (__NR_SCMP_ERROR: unknown, fail); add_rule() with the action SCMP_ACT_ERRNO(d->err)
+	 *   and no argument check - or deny_by_arguments() when d->which is not ALL_CALLS.
 	 * check: ^(seccomp|security): (every system call|root gets|-v traces)
 	 */
 	char names[128], *name, *save;
@@ -153,29 +123,18 @@ int filter_prepare(uint64_t granted_caps)
 		trace("security", "seccomp: unconfined, no filter");
 		return 0;
 	}
-	/* Speed, not a lesson: make ran default_profile() once, for these
-	 * capabilities, and kept the BPF (precompiled_filter.c). -v builds it
-	 * here, to show its rules. */
-	if (!filter.profile_file && !verbose && precompiled_filter_fits(granted_caps)) {
-		filter.precompiled = true;
+	/* Speed, not a lesson: make ran default_profile() for these capabilities. */
+	if (use_precompiled_filter(granted_caps))
 		return 0;
-	}
 	filter.ctx = filter.profile_file ? profile_from_file(filter.profile_file, granted_caps)
 					 : default_profile(granted_caps);
 	return filter.ctx ? 0 : -1;
 }
 
-/* make: the filter filter_prepare() built, as the BPF the kernel gets (filter_gen.c). */
-int filter_export(int fd)
-{
-	return (int)sys("security", neg_errno(seccomp_export_bpf(filter.ctx, fd)),
-			"seccomp_export_bpf()");
-}
-
 /* The last call before execve: from here on even the kit is filtered. */
 int filter_load(void)
 {
-	/* exercise: 5. (the child, the last call before execve) load the filter the parent
+	/* exercise: 7. (the child, the last call before execve) load the filter the parent
 	 *   built, filter.ctx, with seccomp_load(3) (no filter, unconfined: nothing); trace
 	 *   a line that says "seccomp_load()" first: -v's last [security] line must be it.
 	 *   libseccomp returns -errno: neg_errno() makes it a sys() result.

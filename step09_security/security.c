@@ -2,37 +2,35 @@
  * security.c - the last layer: what the container's processes may still DO.
  * Namespaces decide what a process can see; this layer decides what root
  * inside can do with what it sees, so that a bug in one fence is not a way
- * out through the others: capabilities (Docker's 14 by default, --cap-add,
- * --cap-drop), the user (--user, --group-add), no_new_privs, the filesystem
- * (--read-only, --tmpfs, masked /proc and /sys paths), AppArmor, no host fd
- * or working directory, and the system call filter (seccomp.c).
+ * out through the others: capabilities, the user, no_new_privs, a read-only
+ * root and masked /proc paths, AppArmor, and the system call filter (seccomp.c).
  *
- * The parent decides the capabilities and builds the filter before clone, so
- * bad input is refused before anything exists. In the child the order
+ * The parent decides the capability sets and builds the filter before clone,
+ * so bad input is refused before anything exists. In the child the order
  * matters; each step still has the privilege the next one removes:
  *   1. mounts, while we hold CAP_SYS_ADMIN, after the mount layer's
- *      pivot_root (fs_hardening.c);
+ *      pivot_root: the masked paths, the read-only root;
  *   2. the AppArmor profile for the coming execve, while we are root; every
  *      fd above 2 marked close-on-exec, while /proc/self/fd is ours to read;
  *   3. the bounding set, while we hold CAP_SETPCAP;
- *   4. the user: setgroups, setresgid, then setresuid (PR_SET_KEEPCAPS keeps
- *      the permitted set across the uid change);
+ *   4. the user: setgroups, setresgid, then setresuid;
  *   5. the capability sets, now that the uid is final;
  *   6. the working directory, checked as the final user; no_new_privs;
  *   7. the seccomp filter, the very last call before execve (seccomp.c).
  *
  * Chapter: 6.1 Capabilities, 6.2 Seccomp, 6.3 AppArmor/SELinux,
  *          6.4 Read-only Root; exercise 4 "Hardened Container".
- * Man pages: capabilities(7), cap_set_proc(3), cap_drop_bound(3),
- *            prctl(2) (PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS), setresuid(2),
- *            setgroups(2); for the filter, seccomp(2) (seccomp.c).
+ * Man pages: capabilities(7), cap_set_proc(3), cap_drop_bound(3), mount(2),
+ *            prctl(2) (PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS), setresuid(2).
  */
 #include "kit.h"
 #include "security.h"
 
 #include <errno.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct security_state security = SECURITY_STATE_INIT;
@@ -47,16 +45,58 @@ static int prepare(struct container *c)
 	return filter_prepare(security.granted);
 }
 
-/* The parent, as host root: --ulimit and --oom-score-adj (rlimits.c). */
-static int limit_child(struct container *c)
-{
-	return set_process_limits(c->child_pid);
-}
-
 static void release(struct container *c)
 {
 	(void)c;
 	filter_cleanup();
+}
+
+/* --- child: the filesystem (--tmpfs, read-only paths, nodev: fs_hardening.c) ----- */
+
+/*
+ * runc's masked paths (the list: fs_hardening.c) show or steer the host's
+ * hardware and kernel: /proc/kcore is its memory, /proc/keys its keyrings.
+ * Over a file, /dev/null; over a directory, an empty read-only tmpfs.
+ */
+static int mask_paths(void)
+{
+	/* exercise: 2. (the child, after pivot_root) cover each path of security.masked (NULL ends
+	 *   it) with mount(2), through mount_as() (traced): a directory (S_ISDIR) with a "tmpfs",
+	 *   MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC; anything else with "/dev/null", MS_BIND.
+	 *   path_present() stats the path: 0 when this kernel lacks it (skip it), -1 on error.
+	 * check: ^masked: /proc files
+	 */
+	const unsigned long empty = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct stat st;
+	int r = 0;
+
+	for (const char **path = security.masked; *path && r == 0; path++)
+		if ((r = path_present(*path, &st)) > 0)
+			r = S_ISDIR(st.st_mode) ? mount_as("security", "tmpfs", *path, "tmpfs", empty, NULL)
+						: mount_as("security", "/dev/null", *path, NULL, MS_BIND, NULL);
+	return r;
+	/* end exercise */
+}
+
+/*
+ * After pivot_root "/" is the image. MS_REMOUNT|MS_BIND changes this one
+ * mount's flags, not those of the filesystem under it. Read-only or not, the
+ * root becomes nodev, as /dev: CAP_MKNOD is a default (fs_hardening.c).
+ */
+static int remount_root(void)
+{
+	/* exercise: 3. remount "/" with mount(2), through mount_as(): no source, type or data;
+	 *   MS_REMOUNT|MS_BIND|MS_NODEV, and MS_RDONLY with --read-only (security.read_only_root).
+	 *   Pitfall: a remount sets every flag anew, and in a user namespace the kernel refuses
+	 *   to clear a locked one (nosuid...): kept_flags() adds those "/" has.
+	 * check: ^read-only: --read-only makes
+	 */
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_NODEV;
+
+	if (security.read_only_root)
+		flags |= MS_RDONLY;
+	return kept_flags("/", &flags) < 0 ? -1 : mount_as("security", NULL, "/", NULL, flags, NULL);
+	/* end exercise */
 }
 
 /* --- child: capabilities and user ------------------------------------------------- */
@@ -64,11 +104,10 @@ static void release(struct container *c)
 /* The bounding set caps what any later execve can give back, even a setuid-root binary. */
 static int drop_bounding_set(void)
 {
-	/* exercise: 2. drop from the bounding set every capability not granted (security.granted,
-	 *   a bit per capability: BIT(cap)) that is still in it (cap_get_bound(3) == 1), for
-	 *   cap from 0 to cap_max_bits(3): cap_drop_bound(3). Trace each with its name from
-	 *   cap_to_name(3): sys("security", ..., "cap_drop_bound(%s)", name), which -v prints
-	 *   as "[security] cap_drop_bound(cap_chown) = 0"; cap_free(3) the name.
+	/* exercise: 4. drop from the bounding set each capability not granted (security.granted, a
+	 *   bit per capability: BIT(cap)) that is still in it (cap_get_bound(3) == 1), cap from 0
+	 *   to cap_max_bits(3): cap_drop_bound(3), each traced through sys() with the name
+	 *   cap_to_name(3) gives (cap_free(3) it): -v prints "[security] cap_drop_bound(cap_chown) = 0".
 	 * check: ^security: (root gets Docker|-v traces)
 	 */
 	for (cap_value_t cap = 0; cap < cap_max_bits() && cap < 64; cap++) {
@@ -89,8 +128,7 @@ static int drop_bounding_set(void)
 /*
  * setresgid before setresuid: once the uid is not 0 we could no longer
  * change the gid. PR_SET_KEEPCAPS keeps the permitted set across the uid
- * change (the kernel would clear it); set_capabilities() then sets the
- * final sets. libcap's cap_setuid() does the same dance for one uid.
+ * change (the kernel would clear it), as libcap's cap_setuid() does.
  */
 static int switch_user(void)
 {
@@ -118,69 +156,45 @@ static int switch_user(void)
 }
 
 /*
- * Which sets get the granted set S. We follow runc with the spec `runc spec`
- * writes (bounding = permitted = effective = S; inheritable and ambient
- * empty), for every user, and let execve(2) apply its rules:
- *   root:     execve gives permitted = effective = bounding = S;
- *   non-root: execve clears permitted and effective: COMMAND has no
- *             capability, which is also what `docker run --user 1000` gives
- *             (moby sets only the bounding set for non-root users).
- * Not ambient: ambient capabilities survive execve for non-root users, so
- * S there would hand Docker's defaults to every program of a "non-root"
- * container (podman puts only the --cap-add ones there).
- * Not inheritable: a program with inheritable file capabilities would gain
- * them on exec (CVE-2022-24769, CVE-2022-29162).
- * Permitted = S before exec rather than empty (as moby does) is what lets
- * COMMAND, when it is a binary with file capabilities within S, keep them
- * under no_new_privs: file capabilities may then add nothing beyond the
- * permitted set before exec. Programs COMMAND starts later get nothing: a
- * non-root COMMAND's own permitted set is empty after its execve.
- *
- * Loading a seccomp filter needs no_new_privs or CAP_SYS_ADMIN. With
- * no-new-privileges=false and CAP_SYS_ADMIN not granted, we keep it in
- * permitted and effective until execve, which drops it: it is in neither the
- * bounding nor the inheritable set, so no execve gives it back.
+ * The sets the parent decided (caps.c), as runc's default spec: bounding =
+ * permitted = effective = the granted set, for every user; execve(2) applies
+ * its rules: root keeps them, a non-root COMMAND has none (`docker run --user
+ * 1000`). Ambient would survive a non-root execve; inheritable file
+ * capabilities would be gained (CVE-2022-24769). README.md tells the rest.
  */
 static int set_capabilities(void)
 {
-	/* exercise: 3. make the permitted and effective sets exactly the granted capabilities:
-	 *   cap_init(3), cap_set_flag(3) CAP_PERMITTED and CAP_EFFECTIVE for each, then
-	 *   cap_set_proc(3) traced as "cap_set_proc(pe=%s)" with caps_text(keep); then
-	 *   cap_reset_ambient(3), traced "cap_reset_ambient()". Keep CAP_SYS_ADMIN too when
-	 *   !security.no_new_privs && filter_enabled(): loading the filter needs it then
-	 *   (execve drops it: it is not in the bounding set).
-	 * check: ^security: root gets Docker
+	/* exercise: 5. make the effective, permitted and inheritable sets exactly
+	 *   security.cap_sets[EFFECTIVE], [PERMITTED] and [INHERITABLE] (a bit per capability):
+	 *   cap_init(3), cap_set_flag(3) with CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, then
+	 *   one cap_set_proc(3), traced; then cap_reset_ambient(3), traced: the kit's own ambient
+	 *   set must not reach COMMAND; then raise_ambient() (--capabilities ambient=...).
+	 * check: ^security: (root gets Docker|capabilities the kit inherits)
 	 */
-	uint64_t keep = security.granted;
-	cap_t caps = cap_init(), now;
-	char *text;
+	static const cap_flag_t flags[] = { [EFFECTIVE] = CAP_EFFECTIVE,
+		[PERMITTED] = CAP_PERMITTED, [INHERITABLE] = CAP_INHERITABLE };
+	const uint64_t *sets = security.cap_sets;
+	cap_t caps = cap_init();
 	int r = 0;
 
-	if (!security.no_new_privs && filter_enabled())
-		keep |= BIT(CAP_SYS_ADMIN);
 	for (cap_value_t cap = 0; cap < 64 && r == 0; cap++)
-		if (keep & BIT(cap))
-			r = cap_set_flag(caps, CAP_PERMITTED, 1, &cap, CAP_SET) |
-			    cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_SET);
+		for (int set = EFFECTIVE; set <= INHERITABLE && r == 0; set++)
+			if (sets[set] & BIT(cap))
+				r = cap_set_flag(caps, flags[set], 1, &cap, CAP_SET);
 	if (r == 0)
-		r = (int)sys("security", cap_set_proc(caps), "cap_set_proc(pe=%s)", caps_text(keep));
+		r = (int)sys("security", cap_set_proc(caps), "cap_set_proc(p=%s ...)",
+			     caps_text(sets[PERMITTED]));
 	cap_free(caps);
 	if (r < 0 || sys("security", cap_reset_ambient(), "cap_reset_ambient()") < 0)
 		return -1;
-	if (verbose && (now = cap_get_proc()) != NULL) {
-		text = cap_to_text(now, NULL);
-		trace("security", "capabilities now: %s", text ? text : "?");
-		cap_free(text);
-		cap_free(now);
-	}
-	return 0;
+	return raise_ambient();
 	/* end exercise */
 }
 
 /* Also what lets an unprivileged process load a seccomp filter. */
 static int set_no_new_privs(void)
 {
-	/* exercise: 4. prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false
+	/* exercise: 6. prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false
 	 *   (security.no_new_privs): no execve may gain privileges, not even a setuid binary.
 	 *   -v must show "[security] prctl(PR_SET_NO_NEW_PRIVS, 1) = 0".
 	 * check: ^security: (root gets Docker|-v traces)
@@ -196,62 +210,26 @@ static int secure_child(struct container *c)
 {
 	(void)c;
 	if (mount_tmpfs_list() < 0 || write_sysctls() < 0 || mask_paths() < 0 ||
-	    protect_paths() < 0 || lock_root() < 0)
+	    protect_paths() < 0 || make_dev_nodev() < 0 || remount_root() < 0)
 		return -1;
+	return apply_apparmor() < 0 ? -1 : security_enter();
+}
+
+/* Also the runtime's exec (step08), whose process shares the first one's mounts. */
+int security_enter(void)
+{
 	/* fds first: once the uid changes, /proc/self/fd may no longer be ours to read. */
-	/* --capabilities: config.json's five sets, exactly (caps.c); else the granted set. */
-	if (apply_apparmor() < 0 || close_host_fds() < 0 || drop_bounding_set() < 0 ||
-	    switch_user() < 0 || (security.exact_caps ? set_exact_capabilities() : set_capabilities()) < 0)
-		return -1;
-	if (enter_working_directory() < 0 || set_no_new_privs() < 0)
+	if (close_host_fds() < 0 || drop_bounding_set() < 0 || switch_user() < 0 ||
+	    set_capabilities() < 0 || enter_working_directory() < 0 || set_no_new_privs() < 0)
 		return -1;
 	return filter_load();  /* last: the filter applies from here on */
 }
 
-/*
- * The runtime's exec (step08) joins a running container: its process gets
- * what the container's first one got, minus the mounts, which it shares.
- */
-int security_prepare_exec(void)
-{
-	return prepare(NULL) < 0 ? -1 : set_process_limits(getpid());
-}
-
-int security_enter(void)
-{
-	if (close_host_fds() < 0 || drop_bounding_set() < 0 || switch_user() < 0 ||
-	    (security.exact_caps ? set_exact_capabilities() : set_capabilities()) < 0 ||
-	    set_no_new_privs() < 0)
-		return -1;
-	return filter_load();
-}
-
-static const struct layer_option security_options[] = {
-	{ "cap-add", "CAP", "add a capability (CHOWN, CAP_NET_ADMIN, ALL; repeatable)", set_cap_add },
-	{ "cap-drop", "CAP", "drop a capability (or ALL) from Docker's 14 defaults", set_cap_drop },
-	{ "capabilities", "SET=CAP,...", "exactly these in SET (bounding, effective, permitted, "
-	  "inheritable, ambient; the others empty)", set_capabilities_option },
-	{ "user", "UID[:GID]", "run COMMAND as this user (numeric)", set_user },
-	{ "group-add", "GID", "a supplementary group (repeatable)", set_group_add },
-	{ "security-opt", "OPT", "seccomp=FILE|unconfined, no-new-privileges[=false], "
-	  "apparmor=PROFILE, masked-paths=P:P, readonly-paths=P:P", set_security_opt },
-	{ "ulimit", "NAME=SOFT[:HARD]", "a resource limit, e.g. nofile=1024:2048 (setrlimit(2); "
-	  "repeatable)", set_ulimit },
-	{ "sysctl", "KEY=VALUE", "a kernel setting of the container's own namespaces "
-	  "(net.*, kernel.shm*, ...)", set_sysctl },
-	{ "oom-score-adj", "N", "-1000 (never) to 1000 (first): the OOM killer's choice",
-	  set_oom_score_adj },
-	{ "read-only", NULL, "mount the container's root read-only", set_read_only },
-	{ "tmpfs", "PATH[:OPTS]", "a writable tmpfs at PATH (nosuid,nodev,noexec; size=64m,"
-	  "mode=1777,exec,...)", set_tmpfs },
-	{ 0 },
-};
-
 const struct layer security_layer = {
 	.name = "security",
-	.options = security_options,
+	.options = security_options,  /* security_opt.c */
 	.before_clone = prepare,
-	.after_clone = limit_child,
+	.after_clone = limit_child,   /* rlimits.c: --ulimit, --oom-score-adj, as host root */
 	.in_child = secure_child,
 	.cleanup = release,
 };

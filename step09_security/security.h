@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define BIT(cap) (UINT64_C(1) << (cap))
@@ -41,7 +42,7 @@ struct security_state {
 	uint64_t caps_added, caps_dropped;   /* --cap-add, --cap-drop */
 	bool add_all, drop_all;              /* ... ALL */
 	bool exact_caps;                     /* --capabilities: the five sets as given */
-	uint64_t cap_sets[NCAP_SETS];
+	uint64_t cap_sets[NCAP_SETS];        /* then what the child sets (decide_capabilities()) */
 	bool user_given, group_given;        /* --user UID[:GID] */
 	uid_t uid;
 	gid_t gid;
@@ -50,12 +51,15 @@ struct security_state {
 	bool no_new_privs;                   /* --security-opt no-new-privileges */
 	const char *apparmor_profile;        /* --security-opt apparmor=PROFILE */
 	bool read_only_root;                 /* --read-only */
+	const char **masked;                 /* runc's list, or --security-opt masked-paths= */
 	struct tmpfs_mount tmpfs[MAX_TMPFS]; /* --tmpfs */
 	int tmpfs_count;
-	/* What the container gets, decided by the parent before clone. */
+	/* What the container gets, decided by the parent before clone: the bounding set,
+	 * and cap_sets[] as the child sets them (caps.c, decide_capabilities()). */
 	uint64_t granted;
 };
-#define SECURITY_STATE_INIT { .no_new_privs = true }
+extern const char *default_masked[];  /* fs_hardening.c */
+#define SECURITY_STATE_INIT { .no_new_privs = true, .masked = default_masked }
 
 extern struct security_state security;  /* security.c */
 
@@ -63,8 +67,8 @@ extern struct security_state security;  /* security.c */
 int set_cap_add(const char *value);
 int set_cap_drop(const char *value);
 int set_capabilities_option(const char *value);  /* --capabilities SET=CAP,... */
-int decide_capabilities(void);          /* fills security.granted */
-int set_exact_capabilities(void);
+int decide_capabilities(void);          /* fills security.granted and .cap_sets */
+int raise_ambient(void);                /* --capabilities ambient=... */
 const char *caps_text(uint64_t set);    /* "cap_chown,cap_kill" */
 
 /* identity.c: who COMMAND runs as. */
@@ -75,7 +79,8 @@ gid_t default_gid(uid_t uid);
 int rearm_parent_death_signal(void);
 int check_root_searchable(void);
 
-/* security_opt.c: --security-opt. */
+/* security_opt.c: the layer's options (--help's table), --security-opt. */
+extern const struct layer_option security_options[];
 int set_security_opt(const char *value);
 
 /* fs_hardening.c: the filesystem COMMAND may write and read. */
@@ -83,14 +88,16 @@ int set_read_only(const char *value);
 int set_tmpfs(const char *value);
 int mount_tmpfs_list(void);
 int set_path_list(const char *option, const char *value, bool mask);
-int mask_paths(void);
+int path_present(const char *path, struct stat *st);    /* 0: this kernel lacks it */
+int kept_flags(const char *path, unsigned long *flags);  /* adds the MS_* it has */
 int protect_paths(void);
-int lock_root(void);
+int make_dev_nodev(void);
 
 /* rlimits.c: --ulimit, --oom-score-adj. */
 int set_ulimit(const char *value);
 int set_oom_score_adj(const char *value);
 int set_process_limits(pid_t pid);
+int limit_child(struct container *c);   /* the layer's after_clone */
 
 /* sysctl.c: --sysctl. */
 int set_sysctl(const char *value);

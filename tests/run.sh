@@ -22,9 +22,9 @@
 # reports to build/reports/, and ends with one line: "N passed, N failed, N
 # skipped". A whole run (no STEP, --from, --last or --filter; not rest) then
 # runs tests/grading/ (the grader and the skeletons), which scores the
-# matrix's diagonal as the kit's own grade, and tests/scripts/ (make deps
-# against stand-ins for apt); --no-grading leaves them out (the sanitizer
-# run: they test bash).
+# matrix's diagonal as the kit's own grade, tests/scripts/ (make deps
+# against stand-ins for apt) and tests/static/ (the lesson's line caps);
+# --no-grading leaves them out (the sanitizer run: they test bash).
 #
 # --solution DIR: instead, grades a student's copy of the step directories
 # with these tests (scripts/grade.sh --check: fails unless full marks), STEP
@@ -209,14 +209,14 @@ if { [ "$matrix" = rest ] || [ "$matrix" = full ]; } && ! $last_only; then
 fi
 
 # The grader and the skeletons (the kit's own grade is the diagonal above),
-# and the scripts' own tests.
+# the scripts' own tests, and the static ones (the lesson's line caps).
 grading=false
 if [ -z "$only${KIT_BATS_FILTER:-}" ] && [ "$from" -eq 0 ] && ! $last_only && [ "$matrix" != rest ] && ! $no_grading; then
 	grading=true
-	echo "=== the grader and the skeletons (tests/grading), make deps (tests/scripts)"
+	echo "=== the grader and the skeletons (tests/grading), make deps (tests/scripts), the caps (tests/static)"
 	out=$reports/grading.tap
 	KIT_MATRIX_REPORTS=$reports BATS_TEST_TIMEOUT=300 bats --tap --report-formatter junit \
-		--output "$reports" "$top/tests/grading" "$top/tests/scripts" >"$out" 2>&1
+		--output "$reports" "$top/tests/grading" "$top/tests/scripts" "$top/tests/static" >"$out" 2>&1
 	mv -f "$reports/report.xml" "$reports/grading.xml" 2>/dev/null
 	cat "$out"
 	pass=$(grep -c '^ok ' "$out") skip=$(grep -c '^ok .* # skip' "$out") fail=$(grep -c '^not ok ' "$out")
@@ -236,7 +236,7 @@ if [ "${#skeletons[@]}" -gt 0 ]; then
 	echo "Each step's empty skeleton (columns) against the earlier steps' tests (rows):"
 	print_table skeleton
 fi
-if $grading; then echo; echo "tests/grading (grader, skeletons), tests/scripts (make deps): $grading_cell"; fi
+if $grading; then echo; echo "tests/grading (grader, skeletons), tests/scripts (make deps), tests/static (caps): $grading_cell"; fi
 [ -z "${KIT_BATS_FILTER:-}" ] || echo "Only the tests whose names match: $KIT_BATS_FILTER"
 echo "JUnit reports: $reports/"
 echo

@@ -198,35 +198,35 @@ probe_script() {
 }
 
 @test "security: --capabilities, --ulimit, --oom-score-adj and --userns host refuse bad values, naming them" {
-	run "$CONTAINER" --capabilities bogus=CAP_KILL true
+	run kit --capabilities bogus=CAP_KILL true
 	assert_equal "$status" 125
 	assert_output --partial "--capabilities bogus=CAP_KILL: expected SET=CAP,..."
-	run "$CONTAINER" --capabilities bounding=CAP_NOPE true
+	run kit --capabilities bounding=CAP_NOPE true
 	assert_equal "$status" 125
 	assert_output --partial "unknown capability"
-	run "$CONTAINER" --capabilities bounding=CAP_KILL --cap-add CHOWN true
+	run kit --capabilities bounding=CAP_KILL --cap-add CHOWN true
 	assert_equal "$status" 125
 	assert_output --partial "not together with --cap-add or --cap-drop"
-	run "$CONTAINER" --ulimit nofile=10:5 true
+	run kit --ulimit nofile=10:5 true
 	assert_equal "$status" 125
 	assert_output --partial "the soft limit is above the hard one"
-	run "$CONTAINER" --ulimit nofile=lots true
+	run kit --ulimit nofile=lots true
 	assert_equal "$status" 125
 	assert_output --partial "SOFT and HARD must be numbers"
-	run "$CONTAINER" --oom-score-adj 1001 true
+	run kit --oom-score-adj 1001 true
 	assert_equal "$status" 125
 	assert_output --partial "from -1000 to 1000"
-	run "$CONTAINER" --userns host --uid-map 0:1000:1 true
+	run kit --userns host --uid-map 0:1000:1 true
 	assert_equal "$status" 125
 	assert_output --partial "--userns host has no user namespace to map"
-	run "$CONTAINER" --security-opt masked-paths=relative true
+	run kit --security-opt masked-paths=relative true
 	assert_equal "$status" 125
 	assert_output --partial "absolute paths"
 	assert_nothing_left
 }
 
 @test "security: the flag form does what config.json asks: --userns host, --capabilities, --ulimit" {
-	run "$CONTAINER" --net none --userns host --cgroupns host --capabilities bounding=CAP_KILL \
+	run kit --net none --userns host --cgroupns host --capabilities bounding=CAP_KILL \
 		--capabilities effective=CAP_KILL --capabilities permitted=CAP_KILL \
 		--ulimit nofile=64:128 --oom-score-adj 200 \
 		sh -c 'readlink /proc/self/ns/user; readlink /proc/self/ns/cgroup; grep -E "^Cap(Bnd|Eff)" /proc/self/status

@@ -4,6 +4,5 @@
 
 void reset_fs_hardening(void)
 {
-	masked = default_masked;
-	read_only = default_read_only;
+	read_only = default_read_only;  /* the masked list is security.masked: reset_security() */
 }
