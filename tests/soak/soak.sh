@@ -95,9 +95,16 @@ bg_start() {
 		kill -0 "$kp" 2>/dev/null || break
 		sleep 0.02
 	done
-	grep -q '^ready' "$out" || return 1
-	child=$(pgrep -P "$kp" | head -n1) || true
-	[ -n "$child" ]
+	grep -q '^ready' "$out" && child=$(pgrep -P "$kp" | head -n1) && [ -n "$child" ] && return 0
+	# Not ready: the kit is stopped here, or it would go on holding what it
+	# holds (an --ip) and fail every later run that needs it, in this soak
+	# and the next.
+	kill -TERM "$kp" 2>/dev/null || true
+	for i in $(seq 100); do kill -0 "$kp" 2>/dev/null || break; sleep 0.02; done
+	pkill -KILL -P "$kp" 2>/dev/null || true
+	kill -KILL "$kp" 2>/dev/null || true
+	wait "$kp" 2>/dev/null || true
+	return 1
 }
 
 # The kit's and COMMAND's open descriptors, for the growth check.
