@@ -15,7 +15,7 @@
  *
  * Chapter: 5.1 "Runtime Layers" (containerd's shim and runc).
  * Man pages: fork(2), setsid(2), pipe(2), open(2) (O_PATH), poll(2), proc(5)
- *            (/proc/PID/ns), wait(2).
+ *            (/proc/PID/ns), wait(2), sigaction(2), pid_namespaces(7).
  */
 #include "kit.h"
 #include "runtime.h"
@@ -135,6 +135,36 @@ bool init_waits_for_start(void)
 	return to_init.active;
 }
 
+static void end_init(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * The init is PID 1 of its namespace, and the kernel drops a signal sent
+ * to it from outside whose action is the default, SIGKILL and SIGSTOP
+ * aside (pid_namespaces(7)): `kill ID TERM` of a created container would
+ * do nothing. runc's init ends there, and the state becomes "stopped".
+ * So until COMMAND runs, each signal whose default ends a process ends
+ * this one, with 128+N; execve() resets caught signals to their default,
+ * so COMMAND starts as container.c's reset_signals() left it.
+ */
+static void end_on_signals_until_exec(void)
+{
+	static const int keep_default[] = { SIGKILL, SIGSTOP, SIGCHLD, SIGCONT, SIGURG,
+					     SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU };
+	struct sigaction sa = { .sa_handler = end_init };
+	bool keep;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		keep = false;
+		for (size_t i = 0; i < sizeof(keep_default) / sizeof(keep_default[0]); i++)
+			keep = keep || sig == keep_default[i];
+		if (!keep)
+			sigaction(sig, &sa, NULL);  /* fails harmlessly for libc's own real-time signals */
+	}
+}
+
 /* In the init, set up: says so to the monitor; returns exec.fifo's O_PATH fd, or -1. */
 int tell_monitor_ready(void)
 {
@@ -143,6 +173,7 @@ int tell_monitor_ready(void)
 		close(to_init.created);
 	if (check_created_namespaces() < 0 || enter_process_settings() < 0)
 		return -1;
+	end_on_signals_until_exec();
 	if (sys("runtime", write(to_init.ready[1], "r", 1), "write(ready pipe)") < 0)
 		return -1;
 	close(to_init.ready[1]);

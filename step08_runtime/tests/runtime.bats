@@ -883,6 +883,34 @@ runc_bundle() {
 	note "both created: $kit_set"
 }
 
+@test "runc: kill of a created container ends it, stopped, as runc's (TERM, SIGINT, 1)" {
+	command -v runc >/dev/null || skip "runc is not installed"
+	runc_bundle
+	local sig n=0 i
+	# The init waits for start as PID 1 of its namespace, where a signal left
+	# at its default is dropped: without a handler, TERM would do nothing.
+	for sig in TERM SIGINT 1; do
+		n=$((n + 1))
+		RUNC_IDS+=("rk$n")
+		runc --root "$RUNC_ROOT" create --bundle "$BUNDLE" "rk$n" </dev/null >/dev/null 2>&1 3>&-
+		create "rk$n"
+		assert_state "rk$n" created
+		runc --root "$RUNC_ROOT" kill "rk$n" "$sig"
+		rt kill "rk$n" "$sig"
+		wait_status "rk$n" stopped
+		for i in $(seq 50); do
+			[ "$(runc --root "$RUNC_ROOT" state "rk$n" | jq -r .status)" = stopped ] && break
+			sleep 0.1
+		done
+		assert_equal "$(runc --root "$RUNC_ROOT" state "rk$n" | jq -r .status)" stopped
+		# Stopped: both refuse a second signal.
+		run runc --root "$RUNC_ROOT" kill "rk$n" KILL
+		assert_failure
+		run rt kill "rk$n" KILL
+		assert_equal "$status" 125
+	done
+}
+
 @test "runc: state has the same keys, status by status" {
 	command -v runc >/dev/null || skip "runc is not installed"
 	runc_bundle
