@@ -86,7 +86,6 @@ int set_stats(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);
-int parse_count(const char *text, unsigned long long *n);
 
 /* cgroupfs.c: the host's hierarchies and the files in them. */
 enum level { HOST_ROOT, KIT, CONTAINER };

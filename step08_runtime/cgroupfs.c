@@ -75,34 +75,17 @@ void cgroup_path(char *out, enum controller c, enum level level, const char *fil
 /* `echo TEXT > PATH`, as the chapter does it: one write(2), traced as such. */
 int write_cgroup_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, text, strlen(text));
-		int saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
-	return sys("cgroup", n, "echo \"%s\" > %s", text, path) < 0 ? -1 : 0;
+	return sys("cgroup", write_text(path, text), "echo \"%s\" > %s", text, path);
 }
 
 /* `cat PATH` into buf, without the last newline. Optional: a failure is traced only. */
 int read_cgroup_file(const char *path, char *buf, size_t size, bool optional)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
+	ssize_t n = read_text(path, buf, size);
 
-	if (fd >= 0) {
-		n = read(fd, buf, size - 1);
-		int saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
 	if (n < 0)
 		return optional ? sys_try("cgroup", -1, "cat %s", path) :
 				  sys("cgroup", -1, "cat %s", path);
-	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	trace("cgroup", "cat %s = \"%.*s%s\"", path, (int)strcspn(buf, "\n"), buf,

@@ -132,9 +132,13 @@ void trace(const char *layer, const char *format, ...)  /* only with -v */
 void warn(const char *layer, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
 int read_file(const char *layer, const char *path, char *buf, size_t size);
+/* The same, untraced, for a caller that traces its own way: -1 with errno, or 0 / the length. */
+int write_text(const char *path, const char *text);
+ssize_t read_text(const char *path, char *buf, size_t size);
 /* Like sys(), for a call whose failure is an answer, not an error: traced with -v only. */
 long sys_try(const char *layer, long result, const char *call_format, ...)
 	__attribute__((format(printf, 3, 4)));
 void sleep_ms(long ms);
+int parse_count(const char *text, unsigned long long *n);  /* a whole number, digits only */
 
 #endif
