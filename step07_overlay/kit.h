@@ -65,9 +65,6 @@ struct layer {
 	                                               also when they failed halfway */
 };
 
-/* CLONE_NEW* flags to leave out (--userns host): such a layer's phases are skipped too. */
-extern int shared_with_host;
-
 extern const struct layer uts_layer;
 extern const struct layer pid_layer;
 extern const struct layer mount_layer;
