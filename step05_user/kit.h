@@ -102,4 +102,24 @@ ssize_t read_text(const char *path, char *buf, size_t size);
 long sys_try(const char *layer, long result, const char *call_format, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Other ways of reporting, and why each is not sys()/fail():
+ *
+ * warn(): a problem the kit works around (a firewall that would drop the
+ * kit's traffic): it is said and the container goes on. fail() stands for a
+ * -1 that stops the run; sys_try() for a call whose failure is an answer (a
+ * missing file), traced only.
+ *
+ * A why-buffer (nat.c's run_nft() and firewall.c's checks): the callee knows
+ * what went wrong, only its caller knows what the user asked for (the flag,
+ * the rule). The callee writes the reason into the caller's buffer and the
+ * caller reports one line with fail() or warn(), not two half-messages.
+ * libnftables's error text comes this way: it is not an errno.
+ *
+ * An exit status (subid.c's newuidmap child): a child after fork() that only
+ * execs another program has nothing of its own to say. 127 (not found) or 126
+ * says what failed; the parent waits for it and names the program in its one
+ * message.
+ */
+
 #endif
