@@ -33,7 +33,6 @@ static const struct layer *const layers[] = {
 #define STACK_SIZE (1024 * 1024)
 static char child_stack[STACK_SIZE];
 
-int shared_with_host;              /* namespaces a layer was told not to create */
 static int go_pipe[2];              /* parent -> child: "setup done, go on" */
 static volatile pid_t signal_target; /* where the parent forwards signals */
 static volatile sig_atomic_t early_signal; /* one that came when there was no COMMAND */
@@ -125,12 +124,6 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* A layer whose one namespace stays the host's (--userns host) has nothing to do. */
-static bool skipped(const struct layer *layer)
-{
-	return layer->clone_flags & shared_with_host;
-}
-
 /* The child: wait until the parent says go, run every layer's in_child, exec. */
 static int child_main(void *arg)
 {
@@ -146,7 +139,7 @@ static int child_main(void *arg)
 	close(go_pipe[0]);
 
 	for (size_t i = 0; i < NLAYERS; i++)
-		if (layers[i]->in_child && !skipped(layers[i]) && layers[i]->in_child(c) < 0)
+		if (layers[i]->in_child && layers[i]->in_child(c) < 0)
 			_exit(EXIT_KIT_ERROR);
 
 	trace("container", "execvp(\"%s\")", c->argv[0]);
@@ -214,7 +207,7 @@ static int wait_for_exit(pid_t pid)
 static void cleanup_layers(struct container *c, size_t count)
 {
 	while (count-- > 0)
-		if (layers[count]->cleanup && !skipped(layers[count]))
+		if (layers[count]->cleanup)
 			layers[count]->cleanup(c);
 }
 
@@ -226,13 +219,12 @@ static int run_container(struct container *c)
 
 	catch_stop_signals();
 	for (prepared = 0; prepared < NLAYERS; prepared++)
-		if (layers[prepared]->before_clone && !skipped(layers[prepared]) &&
-		    layers[prepared]->before_clone(c) < 0) {
+		if (layers[prepared]->before_clone && layers[prepared]->before_clone(c) < 0) {
 			prepared++;  /* its cleanup undoes what it did before failing */
 			goto fail;
 		}
 	for (size_t i = 0; i < NLAYERS; i++)
-		flags |= layers[i]->clone_flags & ~shared_with_host;
+		flags |= layers[i]->clone_flags;
 
 	if (sys("container", pipe2(go_pipe, O_CLOEXEC), "pipe2()") < 0)
 		goto fail;
@@ -245,7 +237,7 @@ static int run_container(struct container *c)
 	close(go_pipe[0]);
 
 	for (size_t i = 0; i < NLAYERS; i++)
-		if (layers[i]->after_clone && !skipped(layers[i]) && layers[i]->after_clone(c) < 0) {
+		if (layers[i]->after_clone && layers[i]->after_clone(c) < 0) {
 			close(go_pipe[1]);  /* the child reads EOF and exits */
 			wait_for_exit(c->child_pid);
 			goto fail;

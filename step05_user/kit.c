@@ -61,49 +61,75 @@ long sys(const char *layer, long result, const char *call_format, ...)
 	return result;
 }
 
-int fail(const char *layer, const char *format, ...)
+/* One message line: "container: [layer] ..." for an error or a warning, "[layer] ..." for a trace. */
+static void report(const char *layer, bool error, const char *kind, const char *format, va_list ap)
 {
 	char line[LINE_MAX];
-	int n = snprintf(line, sizeof(line), "container: [%s] ", layer);
+	int n = snprintf(line, sizeof(line), "%s[%s] %s", error ? "container: " : "", layer, kind);
+
+	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	print_line(line);
+}
+
+int fail(const char *layer, const char *format, ...)
+{
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	report(layer, true, "", format, ap);
 	va_end(ap);
-	print_line(line);
 	return -1;
 }
 
 void trace(const char *layer, const char *format, ...)
 {
-	char line[LINE_MAX];
-	int n;
 	va_list ap;
 
 	if (!verbose)
 		return;
-	n = snprintf(line, sizeof(line), "[%s] ", layer);
 	va_start(ap, format);
-	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	report(layer, false, "", format, ap);
 	va_end(ap);
-	print_line(line);
 }
 
-/* Writes text to a kernel file such as /proc/PID/uid_map, in one write(2). */
+/*
+ * A kernel file is written in one write(2) (a map file, a cgroup limit: the
+ * kernel parses each write on its own) and read in one read(2). -1 keeps
+ * the errno of the call that failed, for the caller's sys() or sys_try().
+ */
+int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t written = fd < 0 ? -1 : write(fd, text, strlen(text));
+	int saved_errno = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved_errno;
+	return written < 0 ? -1 : 0;
+}
+
+/* buf holds what was read, NUL-terminated; returns its length. */
+ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+	int saved_errno = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved_errno;
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* Writes text to a kernel file such as /proc/PID/uid_map, traced. */
 int write_file(const char *layer, const char *path, const char *text)
 {
 	int line = (int)strcspn(text, "\n");  /* the trace shows the first line */
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t written = -1;
-	int saved_errno;
 
-	if (fd >= 0) {
-		written = write(fd, text, strlen(text));
-		saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
-	return sys(layer, written < 0 ? -1 : 0, "write(\"%s\", \"%.*s%s\")", path, line, text,
+	return sys(layer, write_text(path, text), "write(\"%s\", \"%.*s%s\")", path, line, text,
 		   text[line] && text[line + 1] ? "\\n..." : "") < 0 ? -1 : 0;
 }
 
@@ -124,33 +150,17 @@ int make_dirs(const char *layer, const char *path, mode_t mode)
 
 void warn(const char *layer, const char *format, ...)
 {
-	char line[LINE_MAX];
-	int n = snprintf(line, sizeof(line), "container: [%s] warning: ", layer);
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(line + n, sizeof(line) - n, format, ap);
+	report(layer, true, "warning: ", format, ap);
 	va_end(ap);
-	print_line(line);
 }
 
 /* Reads a small file (a sysctl, a lock owner) into buf, NUL-terminated. */
 int read_file(const char *layer, const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
-	int saved_errno;
-
-	if (fd >= 0) {
-		n = read(fd, buf, size - 1);
-		saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
-	if (sys(layer, n, "read(\"%s\")", path) < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return sys(layer, read_text(path, buf, size), "read(\"%s\")", path) < 0 ? -1 : 0;
 }
 
 long sys_try(const char *layer, long result, const char *call_format, ...)

@@ -25,14 +25,8 @@
 /* The first line of a small kernel file, or -1 quietly: a missing one is an answer here. */
 static int read_first_line(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (sys_try("user", n, "read(\"%s\")", path) < 0)
+	if (sys_try("user", read_text(path, buf, size), "read(\"%s\")", path) < 0)
 		return -1;
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }

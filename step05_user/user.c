@@ -155,8 +155,6 @@ static const struct layer_option user_options[] = {
 	{ "uid-map", "C:H:S", "map container uids C.. to host uids H.. (S of them); repeatable",
 	  set_uid_map },
 	{ "gid-map", "C:H:S", "the same for group ids", set_gid_map },
-	{ "userns", "MODE", "private (default): a new user namespace; host: the host's ids",
-	  set_userns },
 	{ 0 },
 };
 

@@ -59,13 +59,7 @@ struct cgroup_state {
 	bool owns_dir[NCONTROLLERS];       /* the first used one of its hierarchy */
 	bool created[NCONTROLLERS];        /* its container-kit/<name> exists */
 	bool moved;                        /* the child is in its cgroups */
-	char name[256];                    /* c<PID>, or --cgroups-path's last part */
-	bool name_given;                   /* --cgroups-path (step08's oci_cgroup.c) */
-	/* The container's parent, from the hierarchy's root: container-kit, or
-	 * --cgroup-parent / --cgroups-path (a relative one below the kit's own). */
-	const char *parent_asked;          /* as typed; NULL: container-kit */
-	char parent[NCONTROLLERS][PATH_MAX / 2];
-	int parent_levels_made[NCONTROLLERS];  /* mkdir'ed by this run, deepest last */
+	char name[256];                    /* c<PID> */
 	char root_controllers[256], root_subtree[256];   /* v2 root's lists */
 	bool root_has_procs;               /* v2: the root is a container's cgroup, with processes */
 };
@@ -86,7 +80,6 @@ int set_stats(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);
-int parse_count(const char *text, unsigned long long *n);
 
 /* cgroupfs.c: the host's hierarchies and the files in them. */
 enum level { HOST_ROOT, KIT, CONTAINER };
@@ -96,7 +89,6 @@ int read_cgroup_file(const char *path, char *buf, size_t size, bool optional);
 int detect_cgroup_version(void);
 int choose_controllers(void);
 void find_hierarchies(void);
-int resolve_parents(void);
 int make_kit_parent(enum controller c);
 void remove_parent(enum controller c);
 int copy_cpuset(enum level level);

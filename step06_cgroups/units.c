@@ -52,18 +52,6 @@ static int remember(enum limit_id id, const char *arg, unsigned long long number
 	return 0;
 }
 
-/* A whole number: digits only (strtoull alone would take " -1" as 2^64-1). */
-int parse_count(const char *text, unsigned long long *n)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)text[0]))
-		return -1;
-	errno = 0;
-	*n = strtoull(text, &end, 10);
-	return errno != 0 || *end != '\0' ? -1 : 0;
-}
-
 /* docker's sizes: a whole number and a unit b, k, m, g, t, p (powers of 1024),
  * optionally followed by "i" and/or "b": 512k, 1mb, 10M, 2GiB. */
 static int parse_size(const char *text, unsigned long long *bytes)

@@ -34,7 +34,6 @@ struct user_state {
 int parse_range(struct id_map *map, const char *text);
 int choose_map(struct id_map *map, unsigned long own_id);
 int check_maps_root(const struct id_map *map);
-int set_userns(const char *value);
 
 /* subid.c: a user's subordinate ids, the setuid helpers that map them, and
  * Ubuntu's AppArmor restriction of unprivileged user namespaces. */

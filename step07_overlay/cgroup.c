@@ -144,8 +144,7 @@ static int move_into_cgroups(pid_t child)
 /* The child waits on the go pipe meanwhile: it runs nothing before it is in. */
 static int create_cgroups(struct container *c)
 {
-	if (!cg.name_given)  /* --cgroups-path names it */
-		snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
+	snprintf(cg.name, sizeof(cg.name), "c%d", (int)c->child_pid);
 	for (int i = 0; i < NCONTROLLERS; i++)
 		if (cg.owns_dir[i] && make_cgroup(i) < 0)
 			return -1;
@@ -166,12 +165,9 @@ static int create_cgroups(struct container *c)
 static int enter_cgroup_namespace(struct container *c)
 {
 	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
-	 *   the namespace's root, "/" in /proc/self/cgroup; not with --cgroupns host
-	 *   (shared_with_host & CLONE_NEWCGROUP: the host's namespace is kept).
+	 *   the namespace's root, "/" in /proc/self/cgroup.
 	 * check: ^cgroups: inside its cgroup namespace */
 	(void)c;
-	if (shared_with_host & CLONE_NEWCGROUP)
-		return 0;  /* --cgroupns host */
 	return sys("cgroup", unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)") < 0 ? -1 : 0;
 	/* end exercise */
 }
@@ -230,7 +226,7 @@ static const struct layer_option cgroup_options[] = {
 	{ "device-read-iops", "DEV:N", "read operations/s from DEV", set_read_iops },
 	{ "device-write-iops", "DEV:N", "write operations/s to DEV", set_write_iops },
 	{ "stats", NULL, "print the cgroup's peak memory, CPU time, ... on exit", set_stats },
-	{ 0 },  /* the runtime's own (step08): --cgroupns, --cgroup-parent, --cgroups-path */
+	{ 0 },
 };
 
 const struct layer cgroup_layer = {

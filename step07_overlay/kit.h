@@ -65,9 +65,6 @@ struct layer {
 	                                               also when they failed halfway */
 };
 
-/* CLONE_NEW* flags to leave out (--userns host): such a layer's phases are skipped too. */
-extern int shared_with_host;
-
 extern const struct layer uts_layer;
 extern const struct layer pid_layer;
 extern const struct layer mount_layer;
@@ -102,9 +99,38 @@ void trace(const char *layer, const char *format, ...)  /* only with -v */
 void warn(const char *layer, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
 int read_file(const char *layer, const char *path, char *buf, size_t size);
+/* The same, untraced, for a caller that traces its own way: -1 with errno, or 0 / the length. */
+int write_text(const char *path, const char *text);
+ssize_t read_text(const char *path, char *buf, size_t size);
 /* Like sys(), for a call whose failure is an answer, not an error: traced with -v only. */
 long sys_try(const char *layer, long result, const char *call_format, ...)
 	__attribute__((format(printf, 3, 4)));
 void sleep_ms(long ms);
+int parse_count(const char *text, unsigned long long *n);  /* a whole number, digits only */
+
+/*
+ * Other ways of reporting, and why each is not sys()/fail():
+ *
+ * warn(): a problem the kit works around (no swap accounting, a firewall that
+ * would drop the kit's traffic): it is said and the container goes on. fail()
+ * stands for a -1 that stops the run; sys_try() for a call whose failure is
+ * an answer (a missing file), traced only.
+ *
+ * A why-buffer (nat.c's run_nft() and firewall.c's checks; cgroupfs.c's
+ * unusable() returns its reason): the callee knows what went wrong, only its
+ * caller knows what the user asked for (the flag, the rule). The callee
+ * writes the reason into the caller's buffer and the caller reports one line
+ * with fail() or warn(), not two half-messages. libnftables's error text
+ * comes this way: it is not an errno.
+ *
+ * An exit status (subid.c's newuidmap child): a child after fork() that only
+ * execs another program has nothing of its own to say. 127 (not found) or 126
+ * says what failed; the parent waits for it and names the program in its one
+ * message.
+ *
+ * --stats's lines (cgroupfs.c's print_cgroup_stats()): output the user asked
+ * for, not a call or a failure: plain lines on stderr, with or without -v,
+ * written after COMMAND has ended (no trace to interleave with).
+ */
 
 #endif

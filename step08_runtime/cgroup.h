@@ -86,7 +86,6 @@ int set_stats(const char *arg);
 int check_limit_flags(void);
 void format_limit(enum limit_id id, int i, char *out, size_t size);
 const char *refusal_hint(enum limit_id id, int error);
-int parse_count(const char *text, unsigned long long *n);
 
 /* cgroupfs.c: the host's hierarchies and the files in them. */
 enum level { HOST_ROOT, KIT, CONTAINER };
@@ -96,11 +95,16 @@ int read_cgroup_file(const char *path, char *buf, size_t size, bool optional);
 int detect_cgroup_version(void);
 int choose_controllers(void);
 void find_hierarchies(void);
-int resolve_parents(void);
+bool has_word(const char *list, const char *word);
 int make_kit_parent(enum controller c);
 void remove_parent(enum controller c);
 int copy_cpuset(enum level level);
 void kill_leftovers(enum controller c);
 void print_cgroup_stats(void);
+
+/* oci_cgroup.c: the parent --cgroup-parent or --cgroups-path asks for (step08). */
+int resolve_parents(void);
+int make_asked_parent(enum controller c);
+void remove_asked_parent(enum controller c);
 
 #endif

@@ -223,6 +223,22 @@ static bool is_security_option(const char *option)
 	return false;
 }
 
+/*
+ * The options that exist for config.json alone, the runtime layer's
+ * (runtime.c): namespaces it leaves the host's, the cgroup it names.
+ */
+const struct layer_option oci_options[] = {
+	{ "userns", "MODE", "private (default): a new user namespace; host: the host's ids",
+	  set_userns },  /* oci_userns.c */
+	{ "cgroupns", "MODE", "private (default): a new cgroup namespace; host: the host's",
+	  set_cgroupns },  /* oci_cgroup.c, the three */
+	{ "cgroup-parent", "DIR", "the cgroup to make the container's in (default: container-kit; "
+	  "relative: below the kit's own)", set_cgroup_parent },
+	{ "cgroups-path", "PATH", "the container's cgroup itself, as config.json's "
+	  "linux.cgroupsPath", set_cgroups_path },
+	{ 0 },
+};
+
 /* Hands value to the layer option that does the same on the command line. */
 static int apply(const char *path, const char *option, const char *value)
 {

@@ -4,8 +4,8 @@
  * state.c (the state directory), monitor.c (the container's parent),
  * runtime_cli.c (options, operands, runtime_main, spec, exec's checks),
  * exec_join.c (exec's cgroups, environment and signals), config.c
- * (config.json onto the layers' options), oci_cgroup.c (the cgroup options
- * only the runtime needs). container.c does not include it.
+ * (config.json onto the layers' options), oci_cgroup.c and oci_userns.c (the
+ * cgroup and user namespace options only the runtime needs). container.c does not include it.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
@@ -17,9 +17,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* oci_cgroup.c: the runtime's cgroup options (config.json's cgroupsPath, its cgroup
- * namespace), the runtime layer's. */
-extern const struct layer_option oci_cgroup_options[];
+/* config.c: the options only config.json needs, the runtime layer's; their setters: */
+extern const struct layer_option oci_options[];
+int set_cgroupns(const char *arg);         /* oci_cgroup.c: --cgroupns host */
+int set_cgroup_parent(const char *arg);    /* --cgroup-parent (docker's) */
+int set_cgroups_path(const char *arg);     /* --cgroups-path (linux.cgroupsPath) */
+int set_userns(const char *value);         /* oci_userns.c: --userns host */
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"

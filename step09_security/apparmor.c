@@ -44,7 +44,7 @@ int check_apparmor(void)
  * The profile takes effect at the next execve, that of COMMAND. The
  * LSM-stacking interface first; older kernels have only the generic one, so
  * ENOENT from the first is an answer, not an error (kit.c's write_file()
- * would report it).
+ * would report it, so its untraced write_text() is used).
  */
 int apply_apparmor(void)
 {
@@ -52,22 +52,16 @@ int apply_apparmor(void)
 		"/proc/self/attr/apparmor/exec", "/proc/self/attr/exec",
 	};
 	char text[300];
-	ssize_t written = -1;
+	int written = -1;
 
 	if (!wants_profile())
 		return 0;
 	snprintf(text, sizeof(text), "exec %s", security.apparmor_profile);
 	for (size_t i = 0; i < sizeof(attr) / sizeof(attr[0]); i++) {
-		int fd = open(attr[i], O_WRONLY | O_CLOEXEC), saved_errno;
-		if (fd >= 0) {
-			written = write(fd, text, strlen(text));
-			saved_errno = errno;
-			close(fd);
-			errno = saved_errno;
-		}
-		if (written >= 0 || errno != ENOENT)
+		written = write_text(attr[i], text);
+		if (written == 0 || errno != ENOENT)
 			break;
 	}
-	return sys("security", written < 0 ? -1 : 0, "write(\"/proc/self/attr/.../exec\", \"%s\")",
+	return sys("security", written, "write(\"/proc/self/attr/.../exec\", \"%s\")",
 		   text) < 0 ? -1 : 0;
 }

@@ -41,32 +41,29 @@ static int parse_cap(const char *option, const char *value, cap_value_t *cap)
 	return 0;
 }
 
-int set_cap_add(const char *value)
+/* --cap-add and --cap-drop: ALL, or one capability into the set. */
+static int note_cap(const char *option, const char *value, bool *all, uint64_t *set)
 {
 	cap_value_t cap;
 
 	if (strcasecmp(value, "ALL") == 0) {
-		security.add_all = true;
+		*all = true;
 		return 0;
 	}
-	if (parse_cap("cap-add", value, &cap) < 0)
+	if (parse_cap(option, value, &cap) < 0)
 		return -1;
-	security.caps_added |= BIT(cap);
+	*set |= BIT(cap);
 	return 0;
+}
+
+int set_cap_add(const char *value)
+{
+	return note_cap("cap-add", value, &security.add_all, &security.caps_added);
 }
 
 int set_cap_drop(const char *value)
 {
-	cap_value_t cap;
-
-	if (strcasecmp(value, "ALL") == 0) {
-		security.drop_all = true;
-		return 0;
-	}
-	if (parse_cap("cap-drop", value, &cap) < 0)
-		return -1;
-	security.caps_dropped |= BIT(cap);
-	return 0;
+	return note_cap("cap-drop", value, &security.drop_all, &security.caps_dropped);
 }
 
 /* The names of a set, for messages and the -v trace. */

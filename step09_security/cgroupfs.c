@@ -75,34 +75,17 @@ void cgroup_path(char *out, enum controller c, enum level level, const char *fil
 /* `echo TEXT > PATH`, as the chapter does it: one write(2), traced as such. */
 int write_cgroup_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, text, strlen(text));
-		int saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
-	return sys("cgroup", n, "echo \"%s\" > %s", text, path) < 0 ? -1 : 0;
+	return sys("cgroup", write_text(path, text), "echo \"%s\" > %s", text, path);
 }
 
 /* `cat PATH` into buf, without the last newline. Optional: a failure is traced only. */
 int read_cgroup_file(const char *path, char *buf, size_t size, bool optional)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
+	ssize_t n = read_text(path, buf, size);
 
-	if (fd >= 0) {
-		n = read(fd, buf, size - 1);
-		int saved_errno = errno;
-		close(fd);
-		errno = saved_errno;
-	}
 	if (n < 0)
 		return optional ? sys_try("cgroup", -1, "cat %s", path) :
 				  sys("cgroup", -1, "cat %s", path);
-	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	trace("cgroup", "cat %s = \"%.*s%s\"", path, (int)strcspn(buf, "\n"), buf,
@@ -111,7 +94,7 @@ int read_cgroup_file(const char *path, char *buf, size_t size, bool optional)
 }
 
 /* Whether a space-separated list such as cgroup.controllers holds word. */
-static bool has_word(const char *list, const char *word)
+bool has_word(const char *list, const char *word)
 {
 	size_t len = strlen(word);
 
@@ -351,102 +334,18 @@ static void remove_stale_cgroups(const char *kit_dir)
 		closedir(dir);
 }
 
-/* This process's own cgroup in controller c's hierarchy, from /proc/self/cgroup. */
-static int own_cgroup(enum controller c, char *out, size_t size)
-{
-	char line[PATH_MAX + 64], *list, *path;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int found = -1;
-
-	while (f && found < 0 && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		/* "ID:CONTROLLERS:PATH"; v2's line is "0::PATH". */
-		if ((list = strchr(line, ':')) == NULL || (path = strchr(++list, ':')) == NULL)
-			continue;
-		*path++ = '\0';
-		if (cg.v2 ? list[0] == '\0' : has_word(list, controllers[c].v1))
-			found = snprintf(out, size, "%s", path + 1) < (int)size ? 0 : -1;
-	}
-	if (f)
-		fclose(f);
-	return found < 0 ? fail("cgroup", "no %s line in /proc/self/cgroup",
-				cg.v2 ? "cgroup v2" : controllers[c].v1) : 0;
-}
-
-/*
- * The parent of the container's cgroup in each hierarchy: an absolute
- * --cgroup-parent or --cgroups-path from the root, a relative one below the
- * kit's own cgroup there (as runc reads config.json's cgroupsPath).
- */
-int resolve_parents(void)
-{
-	const char *asked = cg.parent_asked;
-
-	for (int c = 0; c < NCONTROLLERS && asked; c++) {
-		char own[PATH_MAX] = "";
-
-		if (!cg.used[c])
-			continue;
-		if (asked[0] != '/' && own_cgroup(c, own, sizeof(own)) < 0)
-			return -1;
-		if (snprintf(cg.parent[c], sizeof(cg.parent[c]), "%s%s%s", own, own[0] ? "/" : "",
-			     asked + (asked[0] == '/')) >= (int)sizeof(cg.parent[c]))
-			return fail("cgroup", "%s: path too long", asked);
-		/* "" (the root itself) is not a parent of ours: /name is root/name. */
-		if (cg.parent[c][0] == '\0')
-			snprintf(cg.parent[c], sizeof(cg.parent[c]), ".");
-	}
-	return 0;
-}
-
-/* mkdir -p of a parent asked for: each level made is remembered, to be removed. */
-static int make_asked_parent(enum controller c)
-{
-	char dir[PATH_MAX], *slash;
-	size_t root_len;
-
-	cgroup_path(dir, c, HOST_ROOT, NULL);
-	root_len = strlen(dir);
-	cgroup_path(dir, c, KIT, NULL);
-	for (slash = dir + root_len; slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (strlen(dir) > root_len) {
-			if (sys_try("cgroup", mkdir(dir, 0755), "mkdir(\"%s\")", dir) == 0)
-				cg.parent_levels_made[c]++;
-			else if (errno != EEXIST)
-				return sys("cgroup", -1, "mkdir(\"%s\")", dir);
-			else if (cg.parent_levels_made[c] > 0)
-				return fail("cgroup", "%s appeared while the kit made it", dir);
-		}
-		*slash = '/';
-	}
-	if (sys_try("cgroup", mkdir(dir, 0755), "mkdir(\"%s\")", dir) == 0)
-		cg.parent_levels_made[c]++;
-	else if (errno != EEXIST)
-		return sys("cgroup", -1, "mkdir(\"%s\")", dir);
-	return 0;
-}
-
-/*
- * container-kit goes once empty (EBUSY: other containers use it); of an
- * asked parent, the levels this run made, deepest first, while empty.
- */
+/* container-kit goes once empty (EBUSY: other containers use it); an asked
+ * parent, as oci_cgroup.c says. */
 void remove_parent(enum controller c)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX];
 
-	cgroup_path(dir, c, KIT, NULL);
-	if (cg.parent_asked == NULL) {
-		sys_try("cgroup", rmdir(dir), "rmdir(\"%s\")", dir);
+	if (cg.parent_asked) {
+		remove_asked_parent(c);
 		return;
 	}
-	for (; cg.parent_levels_made[c] > 0; cg.parent_levels_made[c]--) {
-		if (sys_try("cgroup", rmdir(dir), "rmdir(\"%s\")", dir) < 0 ||
-		    (slash = strrchr(dir, '/')) == NULL)
-			break;
-		*slash = '\0';
-	}
-	cg.parent_levels_made[c] = 0;
+	cgroup_path(dir, c, KIT, NULL);
+	sys_try("cgroup", rmdir(dir), "rmdir(\"%s\")", dir);
 }
 
 /* container-kit is shared by the kit's containers: another may have made it. */
@@ -454,17 +353,16 @@ int make_kit_parent(enum controller c)
 {
 	char dir[PATH_MAX];
 
-	if (cg.parent_asked) {
+	if (cg.parent_asked) {  /* oci_cgroup.c */
 		if (make_asked_parent(c) < 0)
 			return -1;
-		if (cg.v2)
-			return enable_v2_controllers();
-		return c == CPUSET ? copy_cpuset(KIT) : 0;
+	} else {
+		cgroup_path(dir, c, KIT, NULL);
+		if (sys_try("cgroup", mkdir(dir, 0755), "mkdir(\"%s\")", dir) < 0 &&
+		    errno != EEXIST)
+			return sys("cgroup", -1, "mkdir(\"%s\")", dir);
+		remove_stale_cgroups(dir);
 	}
-	cgroup_path(dir, c, KIT, NULL);
-	if (sys_try("cgroup", mkdir(dir, 0755), "mkdir(\"%s\")", dir) < 0 && errno != EEXIST)
-		return sys("cgroup", -1, "mkdir(\"%s\")", dir);
-	remove_stale_cgroups(dir);
 	if (cg.v2)
 		return enable_v2_controllers();
 	return c == CPUSET ? copy_cpuset(KIT) : 0;

@@ -65,6 +65,44 @@ static void usage(FILE *out)
 		     "executed; 127 if COMMAND was not found.\n");
 }
 
+/* A layer whose one namespace stays the host's (--userns host) has nothing to do. */
+static bool skipped(const struct layer *layer)
+{
+	return layer->clone_flags & shared_with_host;
+}
+
+/*
+ * Runs an option's setter. An option of a skipped layer would be lost: it is
+ * refused, now or (given before the layer was left out) at launch.
+ */
+static const char *option_given[NLAYERS];  /* the first each layer was given */
+
+static int set_option(const struct layer_option *o, const char *value)
+{
+	for (size_t i = 0; i < NLAYERS; i++)
+		for (const struct layer_option *p = layers[i]->options; p && p->name; p++) {
+			if (p != o)
+				continue;
+			if (skipped(layers[i]))
+				return fail(layers[i]->name, "--%s: the %s layer is left out (its "
+					    "namespace is the host's), nothing to apply it to",
+					    o->name, layers[i]->name);
+			if (option_given[i] == NULL)
+				option_given[i] = o->name;
+		}
+	return o->set(value);
+}
+
+static int check_options_given(void)
+{
+	for (size_t i = 0; i < NLAYERS; i++)
+		if (skipped(layers[i]) && option_given[i])
+			return fail(layers[i]->name, "--%s: the %s layer is left out (its namespace "
+				    "is the host's), nothing to apply it to", option_given[i],
+				    layers[i]->name);
+	return 0;
+}
+
 /* Finds the layer option that getopt_long matched as long option number index. */
 static const struct layer_option *option_at(int index)
 {
@@ -99,7 +137,7 @@ int set_layer_option(const char *name, const char *value)
 		return fail("container", "--%s: not supported by this program", name);
 	if ((o->argname != NULL) != (value != NULL))
 		return fail("container", "--%s: %s", name, value ? "takes no value" : "needs a value");
-	return o->set(value);
+	return set_option(o, value);
 }
 
 bool has_layer(const char *name)
@@ -139,7 +177,7 @@ static int parse_options(int argc, char **argv)
 		if (opt == 'v') {
 			verbose = true;
 		} else if (opt == 0) {
-			int ret = option_at(index - 2)->set(optarg);
+			int ret = set_option(option_at(index - 2), optarg);
 
 			if (ret < 0)
 				return -1;
@@ -166,12 +204,6 @@ void reset_signals(void)
 		signal(sig, SIG_DFL);  /* fails harmlessly for SIGKILL, SIGSTOP */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* A layer whose one namespace stays the host's (--userns host) has nothing to do. */
-static bool skipped(const struct layer *layer)
-{
-	return layer->clone_flags & shared_with_host;
 }
 
 /* The child: wait until the parent says go, run every layer's in_child, exec. */
@@ -280,6 +312,8 @@ int launch_container(struct container *c)
 	int flags = SIGCHLD | (init_outlives_kit ? CLONE_PARENT : 0), ret = EXIT_KIT_ERROR;
 	size_t prepared;
 
+	if (check_options_given() < 0)
+		return EXIT_KIT_ERROR;
 	catch_stop_signals();
 	for (prepared = 0; prepared < NLAYERS; prepared++)
 		if (layers[prepared]->before_clone && !skipped(layers[prepared]) &&

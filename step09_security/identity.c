@@ -23,15 +23,9 @@
 #include <unistd.h>
 
 /* "1000" -> 1000; (uid_t)-1 means "unchanged" to setresuid(2), so it is refused. */
-static int parse_id(const char *text, unsigned long *id)
+static int parse_id(const char *text, unsigned long long *id)
 {
-	char *end;
-
-	if (!isdigit((unsigned char)text[0]))
-		return -1;
-	errno = 0;
-	*id = strtoul(text, &end, 10);
-	return errno || *end != '\0' || *id >= UINT32_MAX ? -1 : 0;
+	return parse_count(text, id) < 0 || *id >= UINT32_MAX ? -1 : 0;
 }
 
 int set_user(const char *value)
@@ -39,7 +33,7 @@ int set_user(const char *value)
 	char uid_text[32];
 	const char *colon = strchr(value, ':');
 	size_t len = colon ? (size_t)(colon - value) : strlen(value);
-	unsigned long uid, gid = 0;
+	unsigned long long uid, gid = 0;
 
 	snprintf(uid_text, sizeof(uid_text), "%.*s", (int)len, value);
 	if (len >= sizeof(uid_text) || parse_id(uid_text, &uid) < 0 ||
@@ -55,7 +49,7 @@ int set_user(const char *value)
 
 int set_group_add(const char *value)
 {
-	unsigned long gid;
+	unsigned long long gid;
 
 	if (parse_id(value, &gid) < 0)
 		return fail("security", "--group-add %s: expected a numeric GID", value);

@@ -9,7 +9,6 @@
 #include "user.h"
 
 #include <ctype.h>
-#include <sched.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,29 +16,6 @@
 #include <unistd.h>
 
 #define ROOT_MAPPED_BASE 1000000UL  /* host id of container root, when run by root */
-
-static bool maps_given, userns_host;  /* --uid-map/--gid-map, --userns host: not both */
-
-/*
- * --userns host: no user namespace (config.json without a "user" entry, as
- * `runc spec` writes it). Container root is then host root, held in check
- * by the other layers alone: only root may ask for that.
- */
-int set_userns(const char *value)
-{
-	if (strcmp(value, "private") == 0)
-		return 0;
-	if (strcmp(value, "host") != 0)
-		return fail("user", "--userns %s: must be private or host", value);
-	if (maps_given)
-		return fail("user", "--userns host: --uid-map/--gid-map need a user namespace");
-	if (geteuid() != 0)
-		return fail("user", "--userns host: only root may run a container without "
-			    "a user namespace");
-	userns_host = true;
-	shared_with_host |= CLONE_NEWUSER;
-	return 0;
-}
 
 static bool overlaps(unsigned long a, unsigned long a_count, unsigned long b, unsigned long b_count)
 {
@@ -67,11 +43,6 @@ int parse_range(struct id_map *map, const char *text)
 	unsigned long field[3];
 	const char *p = text;
 	char *end;
-
-	if (userns_host)
-		return fail("user", "--%s-map %s: --userns host has no user namespace to map",
-			    map->kind, text);
-	maps_given = true;
 
 	for (int i = 0; i < 3; i++) {
 		errno = 0;

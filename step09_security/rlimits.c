@@ -57,7 +57,8 @@ static const char *name_of(int resource)
 /* A number, or -1 / "unlimited" for RLIM_INFINITY. */
 static int parse_limit(const char *text, size_t len, rlim_t *out)
 {
-	char copy[32], *end;
+	char copy[32];
+	unsigned long long n;
 
 	if (len == 0 || len >= sizeof(copy))
 		return -1;
@@ -66,9 +67,10 @@ static int parse_limit(const char *text, size_t len, rlim_t *out)
 		*out = RLIM_INFINITY;
 		return 0;
 	}
-	errno = 0;
-	*out = strtoull(copy, &end, 10);
-	return errno || *end != '\0' || copy[0] == '-' || copy[0] == '+' ? -1 : 0;
+	if (parse_count(copy, &n) < 0)
+		return -1;
+	*out = n;
+	return 0;
 }
 
 /* NAME=SOFT[:HARD]; HARD defaults to SOFT, as in Docker. */

@@ -57,7 +57,7 @@ static int wait_for_start(struct container *c)
 
 const struct layer runtime_layer = {
 	.name = "runtime",
-	.options = oci_cgroup_options,  /* oci_cgroup.c: --cgroupns, --cgroup-parent, ... */
+	.options = oci_options,  /* config.c's: --userns, --cgroupns, --cgroup-parent, ... */
 	.in_child = wait_for_start,
 };
 

@@ -700,7 +700,7 @@ bad_config() {
 	try_create shared2
 	assert_equal "$status" 125
 	assert_output --partial "linux.uidMappings[0]: refused as --uid-map 0:1000000:65536"
-	assert_output --partial "--userns host has no user namespace to map"
+	assert_output --partial "--uid-map: the user layer is left out"
 	assert_nothing_left
 }
 

@@ -218,7 +218,10 @@ probe_script() {
 	assert_output --partial "from -1000 to 1000"
 	run kit --userns host --uid-map 0:1000:1 true
 	assert_equal "$status" 125
-	assert_output --partial "--userns host has no user namespace to map"
+	assert_output --partial "--uid-map: the user layer is left out"
+	run kit --uid-map 0:1000:1 --userns host true  # the other order: refused at launch
+	assert_equal "$status" 125
+	assert_output --partial "--uid-map: the user layer is left out"
 	run kit --security-opt masked-paths=relative true
 	assert_equal "$status" 125
 	assert_output --partial "absolute paths"

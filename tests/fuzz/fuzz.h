@@ -17,7 +17,6 @@ void reset_net(void);
 void reset_overlay(void);
 void reset_security(void);
 void reset_user(void);
-void reset_idmap(void);
 void reset_volumes(void);
 void reset_rlimits(void);
 void reset_sysctl(void);
@@ -33,7 +32,6 @@ static inline void reset_layers(void)
 	reset_overlay();
 	reset_security();
 	reset_user();
-	reset_idmap();
 	reset_volumes();
 	reset_rlimits();
 	reset_sysctl();
