@@ -135,7 +135,9 @@ killed_kits_cgroup() {
 	case "$1" in
 	'cgroup '*/container-kit) return 0 ;;
 	'cgroup '*/container-kit/c[0-9]*)
-		! kill -0 "${dir##*/c}" 2>/dev/null && ! grep -q . "$dir/cgroup.procs" 2>/dev/null ;;
+		# Its init gone, or a zombie the host's init has not reaped yet.
+		{ ! kill -0 "${dir##*/c}" 2>/dev/null || grep -q '^State:.Z' "/proc/${dir##*/c}/status" 2>/dev/null; } &&
+			! grep -q . "$dir/cgroup.procs" 2>/dev/null ;;
 	*) return 1 ;;
 	esac
 }

@@ -312,8 +312,23 @@ static int enable_v2_controllers(void)
 }
 
 /*
+ * Whether the container whose init had this PID has ended: the PID is gone,
+ * or is a zombie. A killed kit's init is reparented to the host's init,
+ * which may take its time to reap it; its cgroup is empty meanwhile.
+ */
+static bool container_ended(pid_t pid)
+{
+	char path[64], status[4096];
+
+	if (kill(pid, 0) < 0)
+		return errno == ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return read_text(path, status, sizeof(status)) > 0 && strstr(status, "\nState:\tZ") != NULL;
+}
+
+/*
  * A kit killed by SIGKILL could not remove its cgroup (its container died
- * with it: the cgroup is empty). The next kit does: c<PID> whose PID is gone.
+ * with it: the cgroup is empty). The next kit does: c<PID> whose init ended.
  */
 static void remove_stale_cgroups(const char *kit_dir)
 {
@@ -325,7 +340,7 @@ static void remove_stale_cgroups(const char *kit_dir)
 	while (dir && (entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] != 'c' || (pid = (pid_t)atoi(entry->d_name + 1)) <= 0)
 			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (!container_ended(pid))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", kit_dir, entry->d_name) < (int)sizeof(path))
 			sys_try("cgroup", rmdir(path), "rmdir(\"%s\") (stale)", path);
