@@ -11,8 +11,10 @@
 # orders the README's TODO list, a "check: REGEX" line names the tests that
 # prove it (make test FILTER=...), a "stub: STATEMENT" line what the
 # skeleton's function does until written (so earlier layers keep working).
-# The skeleton holds the step's tests and tests/helpers.bash, a `make test`,
-# and a README that starts with the TODOs, in order.
+# The skeleton holds the step's tests and tests/helpers.bash, a `make test`
+# and a `make rootfs` that reach the kit through KIT (no path of this machine
+# is written), and a README that starts with the TODOs, numbered, each whole,
+# then the step's README with its commands turned to run from the skeleton.
 # Only the files that step NN adds are stripped (NEW_FILES below); the same
 # markers stay as plain comments in every other copy, so `make diff` is clean.
 # A stripped body becomes: the hint, (void) for each parameter, and a stub

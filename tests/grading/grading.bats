@@ -179,7 +179,7 @@ skeleton_grades_below_full() {
 	mkdir -p "$BATS_TEST_TMPDIR/own" && cp -r "$dir" "$own"
 	# As a learner runs it, not as a bats inside this one: make's /bin/sh would
 	# drop the functions bats exports, and keep its variables and its PATH.
-	run env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$HOME" make -s -C "$own" test FILTER="${SKELETON_FILTER[$nn]}"
+	run env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$HOME" make -s -C "$own" test KIT="$KIT_TOP" FILTER="${SKELETON_FILTER[$nn]}"
 	echo "$output"
 	assert_failure
 	assert_output --partial 'not ok 1 '
