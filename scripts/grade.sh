@@ -345,13 +345,12 @@ jq -r '
 		 else "\("\(.passed)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // (if .skipped > 0 then "\(.skipped) skipped" else "" end))" end)),
 	(.practice[] | "\(.name | . + " " * (16 - length))  \("\(.met)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // "requirements met")"),
 	"total                       \(.points | tostring | if test("[.]") then . else . + ".0" end)/\(.max_points)",
-	"",
 	# One step graded: only the requirements its tests proved or failed.
 	(if $only == "" then .exercises
 	 else [.exercises[] | .requirements |= map(select(.status != "not graded"))
 		| select(.requirements | length > 0) | .total = (.requirements | length) | .not_graded = 0] end) as $exercises
 	| if ($exercises | length) == 0 then empty else
-	"The chapter'"'"'s practice exercises (section 7), requirement by requirement, as the kit'"'"'s tests of " +
+	"\nThe chapter'"'"'s practice exercises (section 7), requirement by requirement, as the kit'"'"'s tests of " +
 		(if $only == "" then "these steps" else "step \($only)" end) + " prove them:",
 	($exercises[] | "Exercise \(.exercise): \(.title): \(.met)/\(.total)" +
 			(if .not_graded > 0 then " (\(.not_graded) not graded)" else "" end),

@@ -239,6 +239,24 @@ skeleton_grades_below_full() {
 	cmp "$BATS_TEST_TMPDIR/a/junit.xml" "$BATS_TEST_TMPDIR/b/junit.xml"
 }
 
+@test "grading: one step graded prints that step and only the requirements its tests graded, no practice exercise" {
+	own_steps_01_02
+	mkdir "$SOLUTION/ex01_namespaces"  # graded by a whole grading only
+	run "$GRADE" --check --step 01 --filter '^(uts: the hostname inside is|cli: COMMAND defaults to /bin/sh)' \
+		--out "$BATS_TEST_TMPDIR/g" "$SOLUTION"
+	echo "$output"
+	assert_success
+	assert_output --regexp 'step01_uts +[0-9]+/[0-9]+ +10\.0/10'
+	refute_output --partial step02_pid
+	refute_output --partial ex01_namespaces
+	refute_output --partial 'not graded'
+	# Requirement 3.5 alone is proved by step01's tests only.
+	assert_output --partial 'tests of step 01 prove them:'
+	assert_line --regexp '^Exercise 3: .*: 1/1$'
+	assert_line --partial '  [x] 5. '
+	refute_output --regexp 'Exercise (1|2|4):'
+}
+
 @test "grading: a step that does not build gets 0 points; the other steps are graded" {
 	own_steps_01_02
 	echo 'this is not C' >>"$SOLUTION"/step02_*/pid.c

@@ -177,6 +177,8 @@ try_it() {
 		done
 	fi
 	cat "$log"
+	# Each line not run, with its reason, in the run's report.
+	grep '^### skipped: ' "$log" | sed 's/^### /# step'"$nn"' /' >&3 || true
 	grep -q '^### run: ' "$log" || fail "no command of the README ran"
 	# Each line that ran: status 0, or a failure its comment announced.
 	run awk -v may="$TRY_IT_MAY_FAIL" '
