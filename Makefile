@@ -116,11 +116,17 @@ grade: deps
 	 scripts/grade.sh $(if $(STEP),--step $(STEP)) $(SOLUTION)
 
 # A skeleton derived from the solution's /* exercise: */ markers; EX=N: the
-# starter of the chapter's practice exercise N (scripts/practice/).
+# starter of the chapter's practice exercise N (scripts/practice/). A skeleton
+# runs on this kit's image and probes (its README: KIT), built here first when
+# missing; if they cannot be, the skeleton is still written, its `make rootfs`
+# builds them later.
 exercise:
 	@if [ -n "$(EX)" ]; then test -n "$(DEST)" || { echo "usage: make exercise EX=1 DEST=DIR" >&2; exit 2; }; \
 		exec scripts/practice.sh $(EX) $(DEST); fi; \
 	 test -n "$(STEP)" -a -n "$(DEST)" || { echo "usage: make exercise STEP=03 DEST=DIR (or EX=1..4)" >&2; exit 2; }; \
+	 if [ ! -x $(ROOTFS)/bin/sh ] || [ ! -x $(ROOTFS)/usr/local/bin/$(notdir $(firstword $(TOOLS))) ]; then \
+		$(MAKE) --no-print-directory test-tools || \
+		echo "make exercise: the kit's image is not built (above): make deps rootfs test-tools, here, before the skeleton's tests" >&2; fi; \
 	 scripts/exercise.sh $(STEP) $(DEST)
 
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM

@@ -11,8 +11,10 @@
 # orders the README's TODO list, a "check: REGEX" line names the tests that
 # prove it (make test FILTER=...), a "stub: STATEMENT" line what the
 # skeleton's function does until written (so earlier layers keep working).
-# The skeleton holds the step's tests and tests/helpers.bash, a `make test`,
-# and a README that starts with the TODOs, in order.
+# The skeleton holds the step's tests and tests/helpers.bash, a `make test`
+# and a `make rootfs` that reach the kit through KIT (no path of this machine
+# is written), and a README that starts with the TODOs, numbered, each whole,
+# then the step's README with its commands turned to run from the skeleton.
 # Only the files that step NN adds are stripped (NEW_FILES below); the same
 # markers stay as plain comments in every other copy, so `make diff` is clean.
 # A stripped body becomes: the hint, (void) for each parameter, and a stub
@@ -157,58 +159,118 @@ done
 
 # The step's own tests and their helpers, so the skeleton runs them alone:
 # `make test` (appended to its Makefile) takes the image and the probes from
-# this kit (KIT_TOP), and the program from the skeleton.
+# the kit (KIT), and the program from the skeleton. No path of this machine
+# goes into the skeleton (it is moved, handed in, graded elsewhere): KIT comes
+# from the command line or the environment, else from the ../rootfs link that
+# `make rootfs` leaves (relative), where ./container looks for its image.
 add_tests() {
 	cp -r "$src/tests" "$out/tests"
 	cp "$top/tests/helpers.bash" "$out/tests/helpers.bash"
 	sed -i 's|^load \.\./\.\./tests/helpers.*|load helpers|' "$out"/tests/*.bats
-	{
-		echo
-		echo "# Written by make exercise: this step's tests against your ./container, as"
-		echo "# root (FILTER=REGEX: only the tests whose names match); the image and the"
-		echo "# test probes come from the kit at KIT."
-		echo "KIT ?= $top"
-		echo "test: container"
-		printf '\t%s\n' "KIT_TOP=\$(KIT) bats \$(if \$(FILTER),--filter \"\$\$FILTER\") tests"
-		echo ".PHONY: test"
-	} >>"$out/Makefile"
+	cat >>"$out/Makefile" <<'MAKEFILE'
+
+# Written by make exercise. The kit that wrote this skeleton holds the image
+# (rootfs/), the test probes and the earlier steps; KIT is its directory:
+# `make rootfs KIT=DIR` (or `export KIT=DIR`) once, then the ../rootfs link
+# that make rootfs leaves says where it is.
+KIT ?= $(shell l=$$(readlink ../rootfs 2>/dev/null) && cd .. && cd "$${l%/rootfs}" 2>/dev/null && pwd)
+kit_required = @test -n "$(KIT)" -a -f "$(KIT)/tests/helpers.bash" -a -f "$(KIT)/scripts/exercise.sh" || { \
+	echo "make $@: $(if $(KIT),KIT=$(KIT) is not the container kit,KIT is not set): give the kit's directory (where make exercise ran): make $@ KIT=DIR, or export KIT=DIR" >&2; exit 2; }
+
+# The kit's image and probes, built there if missing, linked as ../rootfs:
+# where ./container looks for its image.
+rootfs:
+	$(kit_required)
+	@$(MAKE) -s --no-print-directory -C "$(KIT)" test-tools
+	@if [ -e ../rootfs ] && [ ! -L ../rootfs ]; then echo "../rootfs is not a link: left as it is"; \
+	 else ln -sfn "$$(realpath -s --relative-to=.. "$(KIT)/rootfs")" ../rootfs && echo "../rootfs -> $(KIT)/rootfs"; fi
+
+# This step's tests against your ./container, as root (FILTER=REGEX: only the
+# tests whose names match).
+test: container rootfs
+	KIT_TOP="$(KIT)" bats $(if $(FILTER),--filter "$$FILTER") tests
+.PHONY: test rootfs
+MAKEFILE
+}
+
+# todos FILE: each TODO comment of the stripped FILE, one line: its order
+# (a hint's "N. "; 99 else), FILE:LINE, the whole hint (its lines joined by
+# \x1e; not its check: and stub: lines), its checks.
+todos() {
+	awk -v file="$1" -v tag="TODO(step$nn): " '
+	function emit() {
+		order = 99
+		if (match(text, /^[0-9]+\. /)) { order = substr(text, 1, RLENGTH - 2) + 0; text = substr(text, RLENGTH + 1) }
+		printf "%s\t%s:%s\t%s\t%s\n", order, file, at, text, check
+		in_todo = 0
+	}
+	!in_todo && index($0, "/* " tag) {
+		at = NR; check = ""; in_todo = 1
+		text = substr($0, index($0, tag) + length(tag))
+		if (sub(/ *\*\/$/, "", text)) emit()
+		next
+	}
+	in_todo {
+		done = sub(/ *\*\/$/, "")
+		line = $0; sub(/^[ \t]*\*?[ \t]*/, "", line)
+		if (line ~ /^check: /) check = check (check == "" ? "" : "; ") substr(line, 8)
+		else if (line !~ /^stub: / && line != "") text = text "\x1e" line
+		if (done) emit()
+	}' "$out/$1"
 }
 
 # README.md: the TODOs in order, where each is, its chapter section and how
-# to check it; then the step's own README.
+# to check it; how the skeleton reaches the kit (KIT); then the step's own
+# README, its commands turned to run here: the kit's directory (`..` there)
+# becomes "$KIT".
 write_readme() {
-	local f line hint check order
+	local f n=0 order at hint check
 	{
 		echo "# $name: your exercise"
 		echo
-		echo "Fill in these TODOs, in this order, then run \`make test\` here (as root)."
-		echo "Each one's check runs just the tests that prove it: \`make test FILTER='...'\`."
-		echo "Each TODO's comment in the code holds the whole hint."
+		echo "Fill in these TODOs, in this order, then run \`sudo make test\` here."
+		echo "Each one's check runs just the tests that prove it: \`sudo make test FILTER='...'\`."
+		echo "Each TODO's comment in the code holds the same hint."
 		echo
 		for f in ${NEW_FILES[$nn]}; do
 			echo "- \`$f\`, chapter $(sed -n 's/^ \* Chapter: *//p' "$out/$f" | head -n1)"
 		done
 		echo
-		# A hint that starts with "N." is the Nth to do; the others follow.
-		for f in ${NEW_FILES[$nn]}; do
-			while IFS=: read -r line hint; do
-				hint=${hint#*"TODO(step$nn): "}
-				hint=${hint%" */"}
-				check=$(awk -F'\t' -v f="$f" -v h="$hint" '$1 == f && $3 == h { print $4; exit }' "$out/.todos")
-				order=$(sed -n 's/^\([0-9][0-9]*\)\. .*/\1/p' <<<"$hint")
-				printf '%s\t%s\t%s\t%s\n' "${order:-99}" "$f:$line" "${hint#[0-9]*. }" "$check"
-			done < <(grep -n "/\* TODO(step$nn): " "$out/$f")
-		done | sort -t$'\t' -k1,1n -s | while IFS=$'\t' read -r order line hint check; do
-			echo "1. \`$line\`: $hint"
-			echo "   check: \`make test${check:+ FILTER='$check'}\`"
-		done
-		echo
-		echo "When every test passes, grade it from the kit: \`make check SOLUTION=DIR STEP=$nn\`"
-		echo "(DIR: the directory that holds this one)."
-		echo
-		echo "---"
-		echo
-		cat "$src/README.md"
+		for f in ${NEW_FILES[$nn]}; do todos "$f"; done | sort -t$'\t' -k1,1n -s |
+			while IFS=$'\t' read -r order at hint check; do
+				n=$((n + 1))
+				echo "$n. \`$at\`: ${hint//$'\x1e'/$'\n'   }"
+				echo "   check: \`sudo make test${check:+ FILTER='$check'}\`"
+			done
+		cat <<-EOF
+
+		## Before you start: the kit
+
+		This skeleton runs on the kit that wrote it: the kit's image (\`rootfs/\`),
+		its test probes and its other steps. One variable names the kit's directory
+		(where you ran \`make exercise\`), here and in every command below:
+
+		\`\`\`sh
+		export KIT=~/container-kit      # the kit's directory: yours may be elsewhere
+		make rootfs                     # once: builds the kit's image if it has none, links it as ../rootfs
+		\`\`\`
+
+		A fresh clone of the kit has no image: \`make rootfs\` builds it there
+		(\`make -C "\$KIT" test-tools\`: a busybox from Debian's busybox-static,
+		\`make -C "\$KIT" deps\` installs it, and the probes the tests use), then
+		links it as \`../rootfs\`, next to this directory, where \`./container\`
+		looks for its image, as in the kit. Afterwards \`make test\` finds the kit
+		through that link, also under sudo; if you move this directory, run
+		\`make rootfs KIT=DIR\` again. Nothing here holds the path of the machine
+		that wrote it.
+
+		When every test passes, grade it from the kit: \`make -C "\$KIT" check SOLUTION=DIR STEP=$nn\`
+		(DIR: the directory that holds this one).
+
+		---
+
+		EOF
+		sed -E 's/-C \.\.([ `]|$)/-C "$KIT"\1/g; s#(^|[ `(=])\.\./#\1"$KIT"/#g' "$src/README.md"
 	} >"$out/README.md.new"
 	mv "$out/README.md.new" "$out/README.md"
 	rm -f "$out/.todos"
@@ -221,8 +283,9 @@ for _ in 1 2 3 4 5 6; do
 		add_tests
 		write_readme
 		echo "exercise: $out (TODO markers in: ${NEW_FILES[$nn]}); it builds."
-		echo "Fill in the TODOs (README.md lists them), test with: make -C $out test"
-		echo "and grade it from the kit: make check SOLUTION=$dest STEP=$nn"
+		echo "Fill in the TODOs (README.md lists them); set KIT once, in your shell: export KIT=$top"
+		echo "then: cd $out && make rootfs && sudo make test"
+		echo "and grade it from the kit: make -C \"\$KIT\" check SOLUTION=$dest STEP=$nn"
 		exit 0
 	fi
 	orphans=$(sed -n "s/^\([a-z_]*\.c\):\([0-9]*\):[0-9]*: error: '[A-Za-z_0-9]*' defined but not used.*/\1 \2/p" <<<"$log" |

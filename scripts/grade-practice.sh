@@ -7,8 +7,9 @@
 # SOLUTION is the exNN_* directory, or a directory holding it. The learner's
 # scripts run as root, each bounded by a timeout, with KIT_GRADE_TAG in their
 # environment (every process they start inherits it) and CGROUP_PARENT naming
-# a cgroup the grader made for them (v1: in the cpu, cpuacct, memory, blkio
-# and pids hierarchies; v2: cpu, memory, io and pids enabled below it). The
+# a cgroup the grader made for them (v1: in the hierarchies of
+# V1_CONTROLLERS, the ones exercise 2 limits and counts; v2: cpu, memory, io
+# and pids enabled below it). The
 # grader observes the effects from the host, as the kit's tests do:
 #	1 namespace inodes (/proc/PID/ns/*) against the host's; what the
 #	  environment sees (hostname, PID 1, only lo); what enter.sh joins;
@@ -101,7 +102,9 @@ learner() {
 # --- the host before and after --------------------------------------------------
 
 cgroup_v2() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
-V1_CONTROLLERS="cpu cpuacct memory blkio pids"
+# Exercise 2's v1 controllers: its limits (cpu, memory, blkio) and its CPU
+# counter (cpuacct.usage). The starter and its README say the same.
+V1_CONTROLLERS="cpu cpuacct memory blkio"
 
 # Processes the learner left: tagged, or new in a namespace not the grader's.
 # (One grep and one find per type: a loop over /proc costs seconds.)
@@ -296,7 +299,7 @@ value() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$2"; 
 under_parent() { [[ "$(awk -v c="$2" '$1 == "cgroup" && $2 == c { print $3 }' "$1")" == /$parent/?* ]]; }
 
 grade_ex02() {
-	local s rc share mm mib=$((1024 * 1024)) f secs report
+	local s c rc share mm mib=$((1024 * 1024)) f secs report
 	write_probe
 	truncate -s 16M "$tmp/disk.img"
 	loop=$(losetup --find --show "$tmp/disk.img") || { echo "grade-practice.sh: no loop device" >&2; exit 2; }
@@ -309,8 +312,11 @@ grade_ex02() {
 	if wanted 1; then
 		s=1
 		if cgroup_v2; then under_parent "$f" v2 && s=0
-		else under_parent "$f" cpu && under_parent "$f" memory && under_parent "$f" blkio && s=0; fi
-		verdict "ex2: COMMAND runs in a new cgroup below \$CGROUP_PARENT (v1: cpu, memory, blkio)" $s \
+		else
+			s=0
+			for c in $V1_CONTROLLERS; do under_parent "$f" "$c" || s=1; done
+		fi
+		verdict "ex2: COMMAND runs in a new cgroup below \$CGROUP_PARENT (v1: cpu, cpuacct, memory, blkio)" $s \
 			"the probe saw: $(grep '^cgroup' "$f" | tr '\n' ';') parent /$parent"
 		s=1
 		if cgroup_v2; then [ "$(value "file" "$f" | grep '^cpu.max' | awk '{ print $2, $3 }')" = "25000 100000" ] && s=0

@@ -32,6 +32,8 @@
 # make exercise EX=N) are graded by scripts/grade-practice.sh, each into
 # DIR/ex/exNN_name/, bounded by EX_TIMEOUT, and scored in results.json's
 # "practice" (10 points each, by requirements met; they count in the total).
+# With --step NN only step NN is graded, not the exercises, and the table
+# shows only what was graded: the requirements that step's tests prove.
 #
 # Prints a score table; writes DIR/results.json (per-test and per-exercise
 # scores, made with jq, sorted: same solution, same file) and DIR/junit.xml
@@ -249,7 +251,7 @@ fi
 
 # --- the learner's practice exercises -----------------------------------------
 
-if [ -z "$from_reports" ]; then
+if [ -z "$from_reports" ] && [ -z "$only" ]; then
 	for ex_dir in "$solution"/ex[0-9][0-9]_*/; do
 		[ -d "$ex_dir" ] || continue
 		ex_dir=${ex_dir%/} ex_name=$(basename "$ex_dir")
@@ -345,13 +347,18 @@ jq -r '
 		 else "\("\(.passed)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // (if .skipped > 0 then "\(.skipped) skipped" else "" end))" end)),
 	(.practice[] | "\(.name | . + " " * (16 - length))  \("\(.met)/\(.total)" | " " * (7 - length) + .)  \(.points | tostring | if test("[.]") then . else . + ".0" end | " " * (6 - length) + .)/10  \(.note // "requirements met")"),
 	"total                       \(.points | tostring | if test("[.]") then . else . + ".0" end)/\(.max_points)",
-	"",
-	"The chapter'"'"'s practice exercises (section 7), requirement by requirement, as the kit'"'"'s tests of these steps prove them:",
-	(.exercises[] | "Exercise \(.exercise): \(.title): \(.met)/\(.total)" +
+	# One step graded: only the requirements its tests proved or failed.
+	(if $only == "" then .exercises
+	 else [.exercises[] | .requirements |= map(select(.status != "not graded"))
+		| select(.requirements | length > 0) | .total = (.requirements | length) | .not_graded = 0] end) as $exercises
+	| if ($exercises | length) == 0 then empty else
+	"\nThe chapter'"'"'s practice exercises (section 7), requirement by requirement, as the kit'"'"'s tests of " +
+		(if $only == "" then "these steps" else "step \($only)" end) + " prove them:",
+	($exercises[] | "Exercise \(.exercise): \(.title): \(.met)/\(.total)" +
 			(if .not_graded > 0 then " (\(.not_graded) not graded)" else "" end),
 		(.requirements[] | "  [\({"met": "x", "failed": " ", "not graded": "-"}[.status])] \(.requirement). \(.text)",
-			(.tests[] | select(.status != "pass") | "        \(.status): step\(.step): \(.test)")))' \
-	"$out/results.json"
+			(.tests[] | select(.status != "pass") | "        \(.status): step\(.step): \(.test)"))) end' \
+	--arg only "$only" "$out/results.json"
 echo
 echo "JSON: $out/results.json  JUnit: $out/junit.xml  TAP: $out/tap/"
 if $check; then jq -e '.full' "$out/results.json" >/dev/null; fi

@@ -179,7 +179,7 @@ skeleton_grades_below_full() {
 	mkdir -p "$BATS_TEST_TMPDIR/own" && cp -r "$dir" "$own"
 	# As a learner runs it, not as a bats inside this one: make's /bin/sh would
 	# drop the functions bats exports, and keep its variables and its PATH.
-	run env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$HOME" make -s -C "$own" test FILTER="${SKELETON_FILTER[$nn]}"
+	run env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$HOME" make -s -C "$own" test KIT="$KIT_TOP" FILTER="${SKELETON_FILTER[$nn]}"
 	echo "$output"
 	assert_failure
 	assert_output --partial 'not ok 1 '
@@ -237,6 +237,24 @@ skeleton_grades_below_full() {
 	# The same, but for where it was written.
 	cmp <(jq 'del(.solution)' "$BATS_TEST_TMPDIR/a/results.json") <(jq 'del(.solution)' "$BATS_TEST_TMPDIR/b/results.json")
 	cmp "$BATS_TEST_TMPDIR/a/junit.xml" "$BATS_TEST_TMPDIR/b/junit.xml"
+}
+
+@test "grading: one step graded prints that step and only the requirements its tests graded, no practice exercise" {
+	own_steps_01_02
+	mkdir "$SOLUTION/ex01_namespaces"  # graded by a whole grading only
+	run "$GRADE" --check --step 01 --filter '^(uts: the hostname inside is|cli: COMMAND defaults to /bin/sh)' \
+		--out "$BATS_TEST_TMPDIR/g" "$SOLUTION"
+	echo "$output"
+	assert_success
+	assert_output --regexp 'step01_uts +[0-9]+/[0-9]+ +10\.0/10'
+	refute_output --partial step02_pid
+	refute_output --partial ex01_namespaces
+	refute_output --partial 'not graded'
+	# Requirement 3.5 alone is proved by step01's tests only.
+	assert_output --partial 'tests of step 01 prove them:'
+	assert_line --regexp '^Exercise 3: .*: 1/1$'
+	assert_line --partial '  [x] 5. '
+	refute_output --regexp 'Exercise (1|2|4):'
 }
 
 @test "grading: a step that does not build gets 0 points; the other steps are graded" {
