@@ -78,15 +78,33 @@ restored += skeleton[last:]
 # What is still missing must be whole definitions (the dropped helpers).
 # Each line tagged: ("region", r), ("helper", h) or None (the skeleton's).
 matcher = difflib.SequenceMatcher(None, solution, restored, autojunk=False)
+ops = [list(op) for op in matcher.get_opcodes()]
+# A deleted block difflib began with the tail of the function above (its "}"
+# and a blank line, the same as the deleted block's own end): slid down to
+# start where the helper does.
+for i, (op, a1, a2, b1, b2) in enumerate(ops):
+    if op == "delete" and 0 < i < len(ops) - 1 and ops[i - 1][0] == ops[i + 1][0] == "equal":
+        while a2 < ops[i + 1][2] and solution[a1] == solution[a2] and \
+                not re.match(r"[A-Za-z_/]", solution[a1]):
+            ops[i - 1][2] += 1
+            ops[i - 1][4] += 1
+            a1, a2 = a1 + 1, a2 + 1
+            ops[i + 1][1] += 1
+            ops[i + 1][3] += 1
+        ops[i] = [op, a1, a2, ops[i - 1][4], ops[i - 1][4]]
 tagged, helpers = [], []
-for op, a1, a2, b1, b2 in matcher.get_opcodes():
+for op, a1, a2, b1, b2 in ops:
     if op == "equal":
         tagged += [(restored[b], ("region", region_at[b]) if b in region_at else None)
                    for b in range(b1, b2)]
     elif op == "delete" and (solution[a2 - 1] in ("}", "") or solution[a2 - 1].endswith(";")):
-        # a dropped helper, back where it was
-        tagged += [(line, ("helper", len(helpers))) for line in solution[a1:a2]]
-        helpers.append(solution[a1:a2])
+        # a dropped helper, back where it was; several in a row, each on its own
+        # (a definition starts at column 0 after a blank line)
+        for i in range(a1, a2):
+            if i == a1 or (solution[i - 1] == "" and re.match(r"[A-Za-z_/]", solution[i])):
+                helpers.append([])
+            tagged.append((solution[i], ("helper", len(helpers) - 1)))
+            helpers[-1].append(solution[i])
     else:
         sys.exit(f"{skeleton_path}: differs from the solution outside its TODOs: "
                  f"{op} at line {b1 + 1}: {restored[b1:b2][:3]}")
@@ -124,8 +142,8 @@ def names(lines):
 # A helper stays only while the rest calls it; one may be the last user of another.
 kept = set(range(len(helpers)))
 while True:
-    unused = {h for h in kept
-              if not any(re.search(r"\b%s\b" % n,
+    unused = {h for h in kept if names(helpers[h])
+              and not any(re.search(r"\b%s\b" % n,
                                    code([l for part, ls in parts if part != h and (part is None or part in kept)
                                          for l in ls]))
                          for n in names(helpers[h]))}
