@@ -61,9 +61,9 @@ static int write_map(const struct id_map *map, pid_t pid)
 	/* exercise: 1. (part two of three, in the parent) write MAP's ranges to the child's
 	 *   /proc/PID/uid_map or gid_map (map->kind names which), user_namespaces(7): one
 	 *   "inside outside count" line per range. Pitfall: all of them in ONE write(2): the
-	 *   kernel takes only a map file's first write. write_file() (kit.h) writes a string and traces it with -v. A
-	 *   rootless map beyond your own id (map->needs_helper) only the setuid
-	 *   newuidmap(1)/newgidmap(1) may write: run_id_helper() runs them.
+	 *   kernel takes only a map file's first write. write_file() (kit.h) writes a string
+	 *   and traces it with -v. A rootless map beyond your own id (map->needs_helper) only
+	 *   the setuid newuidmap(1)/newgidmap(1) may write: run_id_helper() runs them.
 	 * check: ^user: (the container.s user|uid_map and|COMMAND is uid 0|the host sees)
 	 */
 	char path[64], text[MAX_RANGES * 40] = "";
@@ -127,9 +127,10 @@ static int become_root(struct container *c)
 	close(user.idmap_socket[1]);
 	/* exercise: 1. (part three of three, in the child once mapped) become root of the new
 	 *   namespace: until now its ids are the ones it was cloned with, unmapped there
-	 *   (seen as the overflow id, 65534). Drop the supplementary groups (setgroups(2), an empty list), then set the
-	 *   real, effective and saved gid, then uid, to the namespace's 0 (setresgid(2),
-	 *   setresuid(2)): groups and gid first, as any program that changes its ids.
+	 *   (seen as the overflow id, 65534). Drop the supplementary groups (setgroups(2), an
+	 *   empty list), then set the real, effective and saved gid, then uid, to the
+	 *   namespace's 0 (setresgid(2), setresuid(2)): groups and gid first, as any program
+	 *   that changes its ids does.
 	 *   Pitfall: where /proc/self/setgroups says "deny" (an unprivileged map) the kernel
 	 *   refuses setgroups(2): skip it there. Each call through sys("user", ...).
 	 * check: ^user: (the container.s user|uid_map and|COMMAND is uid 0|the host sees)
