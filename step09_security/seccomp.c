@@ -137,12 +137,11 @@ int filter_prepare(uint64_t granted_caps)
 /* The last call before execve: from here on even the kit is filtered. */
 int filter_load(void)
 {
-	/* exercise: 5. (its second part: the child, the last call before execve) load the filter
-	 *   the parent built, filter.ctx, with seccomp_load(3) (no filter, unconfined: nothing); trace
-	 *   a line that says "seccomp_load()" first: -v's last [security] line must be it.
-	 *   libseccomp returns -errno: neg_errno() makes it a sys() result.
-	 * check: ^(seccomp|security): (every system call|root gets|-v traces)
-	 */
+	/* exercise: 5. (part two, in the child: the last call before execve) seccomp_load(3) the
+	 *   filter the parent built, filter.ctx (NULL: unconfined, nothing to do); first trace
+	 *   a line that says "seccomp_load()": -v's last [security] line must be it. libseccomp
+	 *   returns -errno: neg_errno() makes it a sys() result.
+	 * check: ^(seccomp|security): (every system call|root gets|-v traces) */
 	int rc;
 
 	if (filter.precompiled)
