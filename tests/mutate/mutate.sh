@@ -27,26 +27,8 @@
 #   "survived (accepted)" and does not fail the run).
 #
 # Each mutant's tests hold /tmp/kit-tests.lock for that mutant only, so
-# other test runs on this machine can go in between. Started under that
-# lock already (`flock /tmp/kit-tests.lock make mutate`), it takes it no
-# second time: a new open of the file would wait for its own parent.
+# other test runs on this machine can go in between.
 set -uo pipefail
-
-lock=/tmp/kit-tests.lock
-# Whether a process above this one holds $lock (/proc/locks names the pid
-# that took it, and the file's device:inode).
-lock_held_above() {
-	local inode holders pid=$$
-	inode=$(stat -c %i "$lock" 2>/dev/null) || return 1
-	holders=" $(awk -v ino="$inode" '$2 == "FLOCK" { n = split($6, f, ":"); if (f[n] == ino) print $5 }' /proc/locks | tr '\n' ' ')"
-	while [ "$pid" -gt 1 ]; do
-		case "$holders" in *" $pid "*) return 0 ;; esac
-		pid=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || return 1
-	done
-	return 1
-}
-take_lock=(flock "$lock")
-lock_held_above && take_lock=()
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 table=$top/tests/mutate/mutations.tsv
@@ -176,7 +158,7 @@ while IFS=$'\t' read -r id step file find replace what sandbox filter why; do
 	[ "${filter:--}" = - ] || args+=(--filter "$filter")
 	# Its own copy of the image: a mutant may write into the rootfs it was given.
 	cp -a "$top/rootfs" "$scratch/$id/rootfs"
-	"${take_lock[@]}" env CONTAINER="$work/container" KIT_ROOTFS="$scratch/$id/rootfs" BATS_TEST_TIMEOUT=180 \
+	flock /tmp/kit-tests.lock env CONTAINER="$work/container" KIT_ROOTFS="$scratch/$id/rootfs" BATS_TEST_TIMEOUT=180 \
 		"$0" --run "${sandbox:--}" bats "${args[@]}" "$top/$dir/tests" >"$scratch/$id/tests.tap" 2>&1 </dev/null
 	rm -rf "${scratch:?}/$id/rootfs"
 	ran_for=$(sed -n 's/^# ran for \([0-9]*\) s$/\1/p' "$scratch/$id/tests.tap" | tail -n1)
