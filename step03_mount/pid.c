@@ -21,7 +21,13 @@
  */
 static int check_pid_one(struct container *c)
 {
-	/* exercise: 2. check with getpid(2) that the child is PID 1 of its new namespace; fail() if not */
+	/* exercise: 2. check with getpid(2) that the child is PID 1 of its new namespace, and
+	 *   fail() if it is not: the first process there is its init, which the kernel
+	 *   treats apart (pid_namespaces(7)). Through sys("pid", ...); the tests match the
+	 *   -v line
+	 *   [pid] getpid() = 1
+	 * check: ^pid: -v traces
+	 */
 	pid_t inside = sys("pid", getpid(), "getpid()");
 
 	(void)c;
@@ -33,7 +39,9 @@ static int check_pid_one(struct container *c)
 
 const struct layer pid_layer = {
 	.name = "pid",
-	/* exercise: 1. ask clone(2) for a new PID namespace: CLONE_NEWPID */
+	/* exercise: 1. ask clone(2) for a new PID namespace: the CLONE_NEWPID flag (pid_namespaces(7))
+	 * check: ^pid: the container.s PID namespace is not
+	 */
 	.clone_flags = CLONE_NEWPID,
 	/* end exercise */
 	.in_child = check_pid_one,

@@ -57,9 +57,12 @@ static int check_host(struct container *c)
 /* mkdir(2) in a cgroup tree makes a cgroup: the kernel fills in its files. */
 static int make_cgroup(enum controller c)
 {
-	/* exercise: 1. make the container's cgroup in controller C's tree: mkdir(2), traced, the
-	 *   directory cgroup_path(dir, c, CONTAINER, NULL) names, its parent first
-	 *   (make_kit_parent(c)); set cg.created[c]. v1's new cpuset is empty: copy_cpuset().
+	/* exercise: 1. (part one; part two, move_into_cgroups(), is checked with it) make the
+	 *   container's cgroup in controller C's tree, mkdir(2) traced by sys(): cgroup_path()
+	 *   names a level's directory (no file); make_kit_parent() makes the kit's parent first;
+	 *   note it in cg.created[] for teardown. Pitfalls: another kit may rmdir the empty
+	 *   parent in between (ENOENT: again, a few times); EEXIST: a killed run's cgroup, fail()
+	 *   saying so. A new v1 cpuset has no CPUs nor memory nodes: copy_cpuset() fills them.
 	 * check: ^cgroups: COMMAND runs in
 	 */
 	char dir[PATH_MAX];
@@ -83,10 +86,12 @@ static int make_cgroup(enum controller c)
 static int write_limit(enum limit_id id, int i)
 {
 	/* exercise: 2. write value I of limit ID into its file of the container's cgroup:
-	 *   limits[id] names the v2 and the v1 file (NULL: not on this version), and its
-	 *   controller; cgroup_path() builds the path, format_limit() the text ("max",
-	 *   "25000 100000", ...), write_cgroup_file() writes it. A refusal names the flag:
-	 *   fail("cgroup", "--%s %s: the kernel refused it%s", ..., refusal_hint(id, errno)).
+	 *   limits[ID] names its v2 and v1 file (NULL: none on this version) and controller;
+	 *   cgroup_path() builds the path, format_limit() the text ("max", "25000 100000"...),
+	 *   write_cgroup_file() writes and traces it. Pitfalls: without swap accounting there
+	 *   is no --memory-swap file (access(2) F_OK, by sys_try()): warn() and go on, as docker
+	 *   does. Any other refusal fails naming the flag and value as given (limits[ID].flag,
+	 *   cg.values[ID].arg[I]): "--FLAG VALUE: the kernel refused it" + refusal_hint()'s.
 	 * check: ^cgroups: (docker.s flags become|--cpuset-cpus 0 pins|--device-write-bps)
 	 */
 	const char *file = cg.v2 ? limits[id].v2_file : limits[id].v1_file;
@@ -121,9 +126,10 @@ static int write_limits(void)
 /* Writing a pid into cgroup.procs moves that process (cgroups(7)). */
 static int move_into_cgroups(pid_t child)
 {
-	/* exercise: 3. move the child into its cgroup of every controller the kit made one in
-	 *   (cg.owns_dir[i]): write its pid to that cgroup's "cgroup.procs" with
-	 *   write_cgroup_file(); then set cg.moved.
+	/* exercise: 1. (part two, after clone) move the child into its cgroup of every
+	 *   controller the kit made one in (cg.owns_dir[]): its pid, as text, into that
+	 *   cgroup's "cgroup.procs" (cgroups(7)), by write_cgroup_file(); then set cg.moved,
+	 *   so teardown knows there is a process to kill first.
 	 * check: ^cgroups: COMMAND runs in
 	 */
 	char path[PATH_MAX], pid[16];
@@ -164,7 +170,7 @@ static int create_cgroups(struct container *c)
  */
 static int enter_cgroup_namespace(struct container *c)
 {
-	/* exercise: 4. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
+	/* exercise: 3. (the child, once moved) unshare(2) CLONE_NEWCGROUP, traced: its cgroup becomes
 	 *   the namespace's root, "/" in /proc/self/cgroup.
 	 * check: ^cgroups: inside its cgroup namespace */
 	(void)c;

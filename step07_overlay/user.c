@@ -58,12 +58,13 @@ static int prepare_maps(struct container *c)
 /* Root writes the map file itself; a user asks newuidmap/newgidmap. */
 static int write_map(const struct id_map *map, pid_t pid)
 {
-	/* exercise: 2. (the parent) write MAP's ranges to /proc/PID/uid_map or gid_map (map->kind):
-	 *   one "inside outside count" line per range, all in ONE write(2) (the kernel
-	 *   takes a map file's first write only), through write_file("user", ...) so -v
-	 *   traces it; a rootless map that needs newuidmap(1)/newgidmap(1)
-	 *   (map->needs_helper): run_id_helper(map, pid) instead. user_namespaces(7).
-	 * check: ^user: (COMMAND is uid 0|uid_map and gid_map|the host sees COMMAND)
+	/* exercise: 1. (part two of three, in the parent) write MAP's ranges to the child's
+	 *   /proc/PID/uid_map or gid_map (map->kind names which), user_namespaces(7): one
+	 *   "inside outside count" line per range. Pitfall: all of them in ONE write(2): the
+	 *   kernel takes only a map file's first write. write_file() (kit.h) writes a string
+	 *   and traces it with -v. A rootless map beyond your own id (map->needs_helper) only
+	 *   the setuid newuidmap(1)/newgidmap(1) may write: run_id_helper() runs them.
+	 * check: ^user: (the container.s user|uid_map and|COMMAND is uid 0|the host sees)
 	 */
 	char path[64], text[MAX_RANGES * 40] = "";
 
@@ -124,12 +125,15 @@ static int become_root(struct container *c)
 	if (receive_rootfs(user.idmap_socket[1], c) < 0)
 		return -1;
 	close(user.idmap_socket[1]);
-	/* exercise: 3. (the child, once mapped) become root of the new namespace, each call
-	 *   traced with sys("user", ...): setgroups(2) to no groups, "setgroups(0, [])" (skip
-	 *   it when /proc/self/setgroups says "deny": it would fail), then
-	 *   "setresgid(0, 0, 0)" and "setresuid(0, 0, 0)" (setresuid(2)): until now the
-	 *   child's ids were unmapped (the overflow id, 65534).
-	 * check: ^user: (COMMAND is uid 0|the host sees COMMAND)
+	/* exercise: 1. (part three of three, in the child once mapped) become root of the new
+	 *   namespace: until now its ids are the ones it was cloned with, unmapped there
+	 *   (seen as the overflow id, 65534). Drop the supplementary groups (setgroups(2), an
+	 *   empty list), then set the real, effective and saved gid, then uid, to the
+	 *   namespace's 0 (setresgid(2), setresuid(2)): groups and gid first, as any program
+	 *   that changes its ids does.
+	 *   Pitfall: where /proc/self/setgroups says "deny" (an unprivileged map) the kernel
+	 *   refuses setgroups(2): skip it there. Each call through sys("user", ...).
+	 * check: ^user: (the container.s user|uid_map and|COMMAND is uid 0|the host sees)
 	 */
 	if (setgroups_allowed() && sys("user", setgroups(0, NULL), "setgroups(0, [])") < 0)
 		return -1;
@@ -160,7 +164,11 @@ static const struct layer_option user_options[] = {
 
 const struct layer user_layer = {
 	.name = "user",
-	/* exercise: 1. ask clone(2) for a new user namespace: CLONE_NEWUSER (user_namespaces(7)) */
+	/* exercise: 1. (part one of three: no part works without the others, so one check
+	 *   proves all three) ask clone(2) for a new user namespace: CLONE_NEWUSER
+	 *   (user_namespaces(7))
+	 * check: ^user: (the container.s user|uid_map and|COMMAND is uid 0|the host sees)
+	 */
 	.clone_flags = CLONE_NEWUSER,
 	/* end exercise */
 	.options = user_options,

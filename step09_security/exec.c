@@ -46,7 +46,10 @@ static int open_namespaces(pid_t pid, int fds[NNAMESPACE_TYPES])
 
 static int enter_namespace(pid_t pid, int fds[NNAMESPACE_TYPES], int n)
 {
-	/* exercise: 3. setns(2) into the container's namespace N through fds[N], opened from /proc/PID/ns (fds[N] < 0: we share it already) */
+	/* exercise: 3. setns(2) into namespace N by fds[N], from /proc/PID/ns (< 0: shared
+	 *   already); type 0: the fd says which; then close it. -v, as the tests match it:
+	 *   "[exec] setns(/proc/PID/ns/NAME) = 0", NAME namespace_types[N].proc
+	 * check: ^runtime: (exec joins the container|-v traces the lifecycle) */
 	if (fds[n] < 0)
 		return 0;  /* shared with us */
 	if (sys("exec", setns(fds[n], 0), "setns(/proc/%d/ns/%s)", pid, namespace_types[n].proc) < 0)

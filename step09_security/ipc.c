@@ -24,8 +24,8 @@ static int mount_mqueue(struct container *c)
 	/* exercise: 2. (the child, after pivot_root) mkdir(2) /dev/mqueue, mode 01777 (EEXIST is
 	 *   fine), and mount(2) a fresh "mqueue" filesystem there, MS_NOSUID|MS_NODEV|MS_NOEXEC:
 	 *   it shows the queues of the IPC namespace that mounts it (mq_overview(7)).
-	 * check: ^ipc:
-	 */
+	 *   Through sys(): the tests match -v's line that starts [ipc] mount("mqueue", "/dev/mqueue"
+	 * check: ^ipc: /dev/mqueue */
 	(void)c;
 	if (mkdir("/dev/mqueue", 01777) < 0 && errno != EEXIST)
 		return sys("ipc", -1, "mkdir(\"/dev/mqueue\")");
@@ -37,7 +37,8 @@ static int mount_mqueue(struct container *c)
 
 const struct layer ipc_layer = {
 	.name = "ipc",
-	/* exercise: 1. ask clone(2) for a new IPC namespace: CLONE_NEWIPC (ipc_namespaces(7)) */
+	/* exercise: 1. ask clone(2) for a new IPC namespace: CLONE_NEWIPC (ipc_namespaces(7))
+	 * check: ^ipc: the container.s IPC namespace */
 	.clone_flags = CLONE_NEWIPC,
 	/* end exercise */
 	.in_child = mount_mqueue,

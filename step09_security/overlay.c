@@ -100,7 +100,7 @@ const char *overlay_mount(const char *rootfs)
 	 *   bottom), "upperdir=" overlay.upper, "workdir=" overlay.work, and "userxattr" (in a
 	 *   user namespace overlayfs may set only user.* xattrs); trace the mount with
 	 *   sys("overlay", ...). Return overlay.merged, the new root; NULL after fail().
-	 * check: ^overlay:
+	 * check: ^overlay: (the container.s root is an overlay|of a file in two --layer dirs)
 	 * stub: return rootfs;
 	 */
 	char options[MAX_LAYERS * (PATH_MAX + 1) + 3 * PATH_MAX];

@@ -65,13 +65,16 @@ int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
 /* The calls of one entry of the table, by name: libseccomp knows each architecture's numbers. */
 static int add_denials(scmp_filter_ctx ctx, const struct denial *d, uint64_t caps)
 {
-	/* exercise: 1. (the parent, before clone) deny the calls of one table entry D, unless a
+	/* exercise: 5. (its first part; the second, the load, is checked with it: only a loaded
+	 *   filter is seen) (the parent, before clone) deny the calls of one table entry D, unless a
 	 *   granted capability lifts it (d->lifted_by & caps): then trace "seccomp: allow NAMES (a
 	 *   granted capability lifts it)". Else trace "seccomp: NAMES -> ERRNO: WHY" (the tests
 	 *   expect "[security] seccomp: mount umount2 umount -> EPERM..."; strerrorname_np(3));
 	 *   for each name of d->names (space-separated), seccomp_syscall_resolve_name(3) gives its
-	 *   number (__NR_SCMP_ERROR: unknown, fail); add_rule() with the action SCMP_ACT_ERRNO(d->err)
-	 *   and no argument check - or deny_by_arguments() when d->which is not ALL_CALLS.
+	 *   number (__NR_SCMP_ERROR: libseccomp does not know it: fail, naming it); add_rule()
+	 *   adds its rule: the action makes the call fail with errno d->err (SCMP_ACT_ERRNO,
+	 *   seccomp_rule_add(3)) for any arguments - or deny_by_arguments() when d->which is
+	 *   not ALL_CALLS.
 	 * check: ^(seccomp|security): (every system call|root gets|-v traces)
 	 */
 	char names[128], *name, *save;
@@ -134,12 +137,11 @@ int filter_prepare(uint64_t granted_caps)
 /* The last call before execve: from here on even the kit is filtered. */
 int filter_load(void)
 {
-	/* exercise: 7. (the child, the last call before execve) load the filter the parent
-	 *   built, filter.ctx, with seccomp_load(3) (no filter, unconfined: nothing); trace
-	 *   a line that says "seccomp_load()" first: -v's last [security] line must be it.
-	 *   libseccomp returns -errno: neg_errno() makes it a sys() result.
-	 * check: ^(seccomp|security): (every system call|-v traces)
-	 */
+	/* exercise: 5. (part two, in the child: the last call before execve) seccomp_load(3) the
+	 *   filter the parent built, filter.ctx (NULL: unconfined, nothing to do); first trace
+	 *   a line that says "seccomp_load()": -v's last [security] line must be it. libseccomp
+	 *   returns -errno: neg_errno() makes it a sys() result.
+	 * check: ^(seccomp|security): (every system call|root gets|-v traces) */
 	int rc;
 
 	if (filter.precompiled)

@@ -60,7 +60,7 @@ static void release(struct container *c)
  */
 static int mask_paths(void)
 {
-	/* exercise: 2. (the child, after pivot_root) cover each path of security.masked (NULL ends
+	/* exercise: 1. (the child, after pivot_root) cover each path of security.masked (NULL ends
 	 *   it) with mount(2), through mount_as() (traced): a directory (S_ISDIR) with a "tmpfs",
 	 *   MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC; anything else with "/dev/null", MS_BIND.
 	 *   path_present() stats the path: 0 when this kernel lacks it (skip it), -1 on error.
@@ -85,7 +85,7 @@ static int mask_paths(void)
  */
 static int remount_root(void)
 {
-	/* exercise: 3. remount "/" with mount(2), through mount_as(): no source, type or data;
+	/* exercise: 2. remount "/" with mount(2), through mount_as(): no source, type or data;
 	 *   MS_REMOUNT|MS_BIND|MS_NODEV, and MS_RDONLY with --read-only (security.read_only_root).
 	 *   Pitfall: a remount sets every flag anew, and in a user namespace the kernel refuses
 	 *   to clear a locked one (nosuid...): kept_flags() adds those "/" has.
@@ -104,11 +104,12 @@ static int remount_root(void)
 /* The bounding set caps what any later execve can give back, even a setuid-root binary. */
 static int drop_bounding_set(void)
 {
-	/* exercise: 4. drop from the bounding set each capability not granted (security.granted, a
+	/* exercise: 3. (its first part; the second, set_capabilities(), is checked with it)
+	 *   drop from the bounding set each capability not granted (security.granted, a
 	 *   bit per capability: BIT(cap)) that is still in it (cap_get_bound(3) == 1), cap from 0
 	 *   to cap_max_bits(3): cap_drop_bound(3), each traced through sys() with the name
 	 *   cap_to_name(3) gives (cap_free(3) it): -v prints "[security] cap_drop_bound(cap_chown) = 0".
-	 * check: ^security: (root gets Docker|-v traces)
+	 * check: ^security: capabilities the kit inherits
 	 */
 	for (cap_value_t cap = 0; cap < cap_max_bits() && cap < 64; cap++) {
 		char *name;
@@ -164,12 +165,12 @@ static int switch_user(void)
  */
 static int set_capabilities(void)
 {
-	/* exercise: 5. make the effective, permitted and inheritable sets exactly
+	/* exercise: 3. (its second part) make the effective, permitted and inheritable sets exactly
 	 *   security.cap_sets[EFFECTIVE], [PERMITTED] and [INHERITABLE] (a bit per capability):
 	 *   cap_init(3), cap_set_flag(3) with CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, then
 	 *   one cap_set_proc(3), traced; then cap_reset_ambient(3), traced: the kit's own ambient
 	 *   set must not reach COMMAND; then raise_ambient() (--capabilities ambient=...).
-	 * check: ^security: (root gets Docker|capabilities the kit inherits)
+	 * check: ^security: capabilities the kit inherits
 	 */
 	static const cap_flag_t flags[] = { [EFFECTIVE] = CAP_EFFECTIVE,
 		[PERMITTED] = CAP_PERMITTED, [INHERITABLE] = CAP_INHERITABLE };
@@ -194,10 +195,10 @@ static int set_capabilities(void)
 /* Also what lets an unprivileged process load a seccomp filter. */
 static int set_no_new_privs(void)
 {
-	/* exercise: 6. prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false
+	/* exercise: 4. prctl(2) PR_SET_NO_NEW_PRIVS, unless --security-opt no-new-privileges=false
 	 *   (security.no_new_privs): no execve may gain privileges, not even a setuid binary.
 	 *   -v must show "[security] prctl(PR_SET_NO_NEW_PRIVS, 1) = 0".
-	 * check: ^security: (root gets Docker|-v traces)
+	 * check: ^security: COMMAND runs with no_new_privs
 	 */
 	if (!security.no_new_privs)
 		return 0;

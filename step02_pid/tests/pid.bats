@@ -26,6 +26,12 @@ teardown() { kit_teardown; }
 	assert_output --regexp "^NSpid:[[:space:]]+$BG_CHILD[[:space:]]+1$"
 }
 
+@test "pid: -v traces the child's check that it is PID 1" {
+	run kit -v -- true
+	assert_success
+	assert_line --partial '[pid] getpid() = 1'
+}
+
 @test "pid: the container cannot signal a host process by its PID" {
 	sleep 1000 3>&- &
 	local host_pid=$!

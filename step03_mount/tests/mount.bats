@@ -127,7 +127,9 @@ teardown() {
 		[ "$during" = "$before" ] || { echo "during:"; diff <(echo "$before") <(echo "$during"); }
 		[ "$after" = "$before" ] || { echo "after:"; diff <(echo "$before") <(echo "$after"); }
 		true'
-	run env OUT="$out" unshare --mount --propagation shared -- bash -c "$script" bash \
+	# A shared / of its own: made shared after a private copy, its peer groups are
+	# new, so even a program that leaks its mounts leaks them no further than here.
+	run env OUT="$out" unshare --mount --propagation private -- bash -c "mount --make-rshared / && $script" bash \
 		"${KIT_RUNNER[@]}" "$CONTAINER" "${KIT_OPTS[@]}" -- \
 		sh -c 'trap "exit 0" TERM; mount -t tmpfs kit-inside /mnt 2>/dev/null; echo ready; while :; do sleep 0.1; done'
 	assert_success

@@ -112,6 +112,12 @@ no_32bit_abi() {
 	assert_line "Seccomp:2"
 }
 
+@test "security: COMMAND runs with no_new_privs set" {
+	run kit -- grep NoNewPrivs /proc/self/status
+	assert_success
+	assert_output --regexp '^NoNewPrivs:[[:space:]]+1$'
+}
+
 @test "security: capabilities the kit inherits (inheritable, ambient) do not reach COMMAND" {
 	[ -z "${KIT_AS_USER:-}" ] || skip "rootless: setpriv would need the capabilities it passes on"
 	# The kit started with CAP_NET_RAW and CAP_SYS_TIME inheritable and ambient:

@@ -271,7 +271,7 @@ skeleton_grades_below_full() {
 @test "grading: a program that leaves a process on the host is docked for it, and the process killed" {
 	own_steps_01_02
 	# The student's step01 leaves a copy of itself running, with no fd of the test's.
-	sed -i 's|^\t/\* exercise: 2. set the hostname.*|&\n\tif (fork() == 0) { for (int fd = 0; fd < 1024; fd++) close(fd); for (;;) pause(); }|' \
+	sed -i 's|^\treturn sys("uts", sethostname(|\tif (fork() == 0) { for (int fd = 0; fd < 1024; fd++) close(fd); for (;;) pause(); }\n&|' \
 		"$SOLUTION"/step01_*/uts.c
 	grep -q 'for (;;) pause' "$SOLUTION"/step01_*/uts.c
 	run -1 "$GRADE" --check --step 01 --filter '^uts: the hostname inside is' --out "$BATS_TEST_TMPDIR/g" "$SOLUTION"
