@@ -224,7 +224,7 @@ todos() {
 # README, its commands turned to run here: the kit's directory (`..` there)
 # becomes "$KIT".
 write_readme() {
-	local f n=0 order at hint check
+	local f n=0 order at hint check previous='' shown=''
 	{
 		echo "# $name: your exercise"
 		echo
@@ -238,9 +238,20 @@ write_readme() {
 		echo
 		for f in ${NEW_FILES[$nn]}; do todos "$f"; done | sort -t$'\t' -k1,1n -s |
 			while IFS=$'\t' read -r order at hint check; do
-				n=$((n + 1))
-				echo "$n. \`$at\`: ${hint//$'\x1e'/$'\n'   }"
-				echo "   check: \`sudo make test${check:+ FILTER='$check'}\`"
+				# Parts of one TODO share its number: one item, a place each.
+				if [ "$order" = 99 ] || [ "$order" != "${previous:-}" ]; then
+					n=$((n + 1))
+					echo "$n. \`$at\`: ${hint//$'\x1e'/$'\n'   }"
+				else
+					echo "   And \`$at\`: ${hint//$'\x1e'/$'\n'   }"
+				fi
+				# A check the part before in the same TODO gave is not repeated.
+				if { [ -n "$check" ] || [ "$order" = 99 ]; } &&
+					{ [ "$order" = 99 ] || [ "$order" != "${previous:-}" ] || [ "$check" != "$shown" ]; }; then
+					echo "   check: \`sudo make test${check:+ FILTER='$check'}\`"
+					shown=$check
+				fi
+				previous=$order
 			done
 		cat <<-EOF
 
