@@ -1,7 +1,10 @@
 /*
- * netlink.c - rtnetlink messages for the network layer: what `ip link`,
- * `ip addr` and `ip route` send to the kernel, built with libmnl. Each
- * helper builds one request, sends it and reports its answer like sys().
+ * netlink.c - the rtnetlink plumbing of the network layer: the socket, a
+ * request's header, sending it and reading its ACK or dump (reported like
+ * sys()), link indexes and MACs; and the small requests net.c uses as given
+ * (up, rename, delete, address, default route), what `ip link`, `ip addr`
+ * and `ip route` send. net.c builds the chapter's own: the veth pair, the
+ * bridge, plugging a link into it.
  *
  * Chapter: 2.1 "Namespace Types" (net), 2.2 "unshare --net".
  * Man pages: rtnetlink(7), netlink(7), veth(4),
@@ -12,7 +15,6 @@
 #include "net.h"
 
 #include <errno.h>
-#include <linux/veth.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,7 +119,7 @@ int rtnl_dump(uint16_t type, size_t header_size, mnl_cb_t cb, void *data)
 }
 
 /* 0 after reporting if there is no such link. */
-static unsigned link_index(const char *name)
+unsigned link_index(const char *name)
 {
 	unsigned index = if_nametoindex(name);
 
@@ -141,7 +143,7 @@ struct nlmsghdr *link_request(uint16_t type, uint16_t flags, const char *name)
  * lowest port's and changes it when that port goes, and every container's
  * ARP entry for the gateway would go stale whenever another one exits.
  */
-static void random_mac(unsigned char mac[6])
+void random_mac(unsigned char mac[6])
 {
 	if (getrandom(mac, 6, 0) != 6)
 		memset(mac, 0x5a, 6);
@@ -161,61 +163,14 @@ void mac_for(struct in_addr addr, unsigned char mac[6])
 	memcpy(mac + 2, &addr.s_addr, 4);
 }
 
-int create_bridge(const char *name)
+/* "0a:58:0a:63:00:02", for -v; the buffer is reused by the next call. */
+const char *mac_str(const unsigned char mac[6])
 {
-	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
-	unsigned char mac[6];
-	struct nlattr *info;
+	static char text[18];
 
-	random_mac(mac);
-	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-	mnl_attr_nest_end(nlh, info);
-	return request(nlh, 0, "RTM_NEWLINK type=bridge %s", name);
-}
-
-/*
- * The peer is created directly in the netns pid lives in (IFLA_NET_NS_PID in
- * its own attributes, as `ip link add ... peer name P netns PID`): moving a
- * link between namespaces afterwards waits for an RCU grace period, 14 ms
- * per start where make bench measured it (tests/bench/README.md).
- */
-int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address,
-			    pid_t pid)
-{
-	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	struct nlattr *data, *peer_info;
-	unsigned char mac[6];
-
-	mac_for(peer_address, mac);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	peer_info = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	/* The peer is described as a link of its own: an ifinfomsg, then attributes. */
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
-	mnl_attr_nest_end(nlh, peer_info);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s netns=pid:%d "
-		       "address=%02x:%02x:%02x:%02x:%02x:%02x", name, peer, (int)pid,
-		       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
-int set_link_master(const char *name, const char *master)
-{
-	unsigned master_index = link_index(master);
-	struct nlmsghdr *nlh;
-
-	if (master_index == 0)
-		return -1;
-	nlh = link_request(RTM_NEWLINK, 0, name);
-	mnl_attr_put_u32(nlh, IFLA_MASTER, master_index);
-	return request(nlh, 0, "RTM_NEWLINK %s master=%s", name, master);
+	snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return text;
 }
 
 /* Renaming needs the index: the name in the message is the new one. */

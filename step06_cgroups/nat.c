@@ -1,8 +1,9 @@
 /*
- * nat.c - the network layer's host-wide part: the bridge kit0 with the
- * gateway address, the outbound NAT rule (through libnftables, what `nft`
- * runs), ip_forward, all made once by the first container and kept, like
- * docker0; --reset-host undoes them, and the rules firewall.c added to
+ * nat.c - support for the network layer's host-wide part, which net.c makes
+ * once and keeps, like docker0 (kit0, the NAT rule, ip_forward): whether
+ * kit0 is there, on the right subnet; libnftables, loaded when a rule is
+ * written, to run nft's text; ip_forward's value before the kit changed it;
+ * and --reset-host, which undoes it all, and the rules firewall.c added to
  * another table's forward chain.
  *
  * Chapter: 1.2 "Core Container Technologies" (network namespace).
@@ -24,8 +25,6 @@
 #include <unistd.h>
 
 #define FORWARD_SAVED STATE_DIR "/ip_forward.before"
-#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
-#define NFT_TABLE "ip container_kit"
 
 /*
  * libnftables is loaded when a rule is written (the first container on the
@@ -101,28 +100,6 @@ int run_nft(const char *commands, char *why, size_t size)
 	return ret == 0 ? 0 : -1;
 }
 
-/*
- * Outbound NAT: packets from the subnet that leave by another interface get
- * the host's address, so the outside can answer without a route back to the
- * subnet. `oifname != kit0` keeps container-to-container traffic's real
- * source, even when br_netfilter shows bridged packets to these hooks.
- * add + flush + add in one transaction is idempotent: a table left from
- * before is refilled, not doubled.
- */
-static void add_nat(struct cidr subnet)
-{
-	char commands[400], why[256];
-
-	snprintf(commands, sizeof(commands),
-		 "add table " NFT_TABLE "; flush table " NFT_TABLE "; "
-		 "add chain " NFT_TABLE " postrouting { type nat hook postrouting priority 100; }; "
-		 "add rule " NFT_TABLE " postrouting ip saddr %s/%d oifname != \"" BRIDGE
-		 "\" masquerade", addr_str(subnet.addr), subnet.prefix);
-	if (run_nft(commands, why, sizeof(why)) < 0)
-		fail("net", "no outbound NAT, nftables failed (%s): containers reach only "
-		     "the host and each other", why);
-}
-
 /* Adding first makes deleting succeed when there is no table. */
 static void remove_nat(void)
 {
@@ -148,18 +125,17 @@ static int create_file_once(const char *path, const char *text)
 		< 0 ? -1 : 0;
 }
 
-/* Records ip_forward's value before the kit first changes it, for --reset-host. */
-static int enable_forwarding(void)
+/*
+ * Records ip_forward's value before the kit first changes it, for
+ * --reset-host; net.c then writes 1 (writing the value it has changes nothing).
+ */
+int save_forwarding(void)
 {
 	char before[8];
 
 	if (read_file("net", IP_FORWARD, before, sizeof(before)) < 0)
 		return -1;
-	if (before[0] == '1')
-		return 0;
-	if (create_file_once(FORWARD_SAVED, before) < 0)
-		return -1;
-	return write_file("net", IP_FORWARD, "1\n");
+	return before[0] == '1' ? 0 : create_file_once(FORWARD_SAVED, before);
 }
 
 static int restore_forwarding(void)
@@ -174,46 +150,18 @@ static int restore_forwarding(void)
 	return sys("net", unlink(FORWARD_SAVED), "unlink(\"%s\")", FORWARD_SAVED) < 0 ? -1 : 0;
 }
 
-/* kit0 with the gateway address, up, and its NAT rule: once, on first use. */
-static int prepare_bridge(struct cidr subnet)
+/*
+ * Under the host lock: 0 if kit0 is there, on this subnet; 1 if there is no
+ * kit0 yet and no route of the host's overlaps the subnet; -1 if refused.
+ */
+int check_bridge(struct cidr subnet)
 {
 	unsigned index = if_nametoindex(BRIDGE);
 
 	if (index != 0)
-		return check_bridge_subnet(index, subnet);
+		return check_bridge_subnet(index, subnet) < 0 ? -1 : 0;
 	trace("net", "no %s yet: creating it", BRIDGE);
-	if (check_subnet_is_free(subnet) < 0)
-		return -1;
-	if (create_bridge(BRIDGE) < 0)
-		return -1;
-	/* A kit0 without its address would block every later start (check_bridge_subnet). */
-	if (add_address(BRIDGE, subnet_gateway(subnet), subnet.prefix) < 0 ||
-	    set_link_up(BRIDGE) < 0) {
-		delete_link(BRIDGE);
-		return -1;
-	}
-	add_nat(subnet);
-	return 0;
-}
-
-/* Under the host lock: kit0 and its NAT rule if missing, ip_forward on. */
-int prepare_host(struct cidr subnet)
-{
-	int lock = lock_host(), ret;
-
-	if (lock < 0)
-		return -1;
-	ret = rtnl_open();
-	if (ret == 0) {
-		ret = prepare_bridge(subnet);
-		rtnl_close();
-	}
-	if (ret == 0) {
-		let_bridge_through();  /* another table's forward chain may drop kit0's traffic */
-		ret = enable_forwarding();
-	}
-	close(lock);
-	return ret;
+	return check_subnet_is_free(subnet) < 0 ? -1 : 1;
 }
 
 /* --reset-host: the host's kit state goes, unless a container still runs. */

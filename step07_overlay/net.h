@@ -1,8 +1,9 @@
 /*
  * net.h - what the network layer's own files share: net.c (the lesson) calls
- * netlink.c (rtnetlink messages), ipam.c (addresses) and nat.c (kit0, NAT,
- * ip_forward, --reset-host), which calls firewall.c (other tables' forward
- * chains). No other layer includes it.
+ * net_options.c (the options), netlink.c (sending rtnetlink messages),
+ * ipam.c (addresses), nat.c (libnftables, ip_forward's old value,
+ * --reset-host) and firewall.c (other tables' forward chains). No other
+ * layer includes it.
  */
 #ifndef NET_H
 #define NET_H
@@ -18,6 +19,8 @@
 /* /run is a tmpfs: the records vanish at reboot, exactly like kit0 and ip_forward. */
 #define STATE_DIR "/run/container-kit"
 #define NET_DIR STATE_DIR "/net"
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define NFT_TABLE "ip container_kit"  /* the kit's own: the NAT rule */
 
 struct cidr {
 	struct in_addr addr;  /* network byte order, as inet_pton gives it */
@@ -31,6 +34,23 @@ struct lease {
 	char file[64];        /* NET_DIR/<address> */
 };
 
+/* net.c: the layer's state; net_options.c fills the first part from the options. */
+struct net_state {
+	enum { NET_DEFAULT, NET_BRIDGE, NET_NONE } mode;  /* default: bridge for root */
+	struct cidr subnet;       /* the kit's; the bridge is its .1 */
+	bool subnet_given;
+	const char *ip_arg;       /* --ip as given, for messages; NULL: any free address */
+	struct cidr wanted;       /* --ip, parsed */
+	struct lease lease;       /* the container's address, once allocated */
+	char host_end[IFNAMSIZ];  /* kitv<child pid>: stays on the host */
+	char peer_end[IFNAMSIZ];  /* kitc<kit pid>: becomes eth0 inside */
+};
+extern struct net_state net;
+
+/* net_options.c: --net, --ip, --subnet, --reset-host. */
+extern const struct layer_option net_options[];
+int check_net_options(void);
+
 /* netlink.c: one socket per phase, in the netns of whoever opens it. */
 int rtnl_open(void);
 void rtnl_close(void);
@@ -38,11 +58,10 @@ struct nlmsghdr *link_request(uint16_t type, uint16_t flags, const char *name);
 int request(struct nlmsghdr *nlh, int harmless, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 int rtnl_dump(uint16_t type, size_t header_size, mnl_cb_t cb, void *data);
+unsigned link_index(const char *name);
+void random_mac(unsigned char mac[6]);
 void mac_for(struct in_addr addr, unsigned char mac[6]);
-int create_bridge(const char *name);
-int create_veth_pair(const char *name, const char *peer, struct in_addr peer_address,
-		      pid_t pid);
-int set_link_master(const char *name, const char *master);
+const char *mac_str(const unsigned char mac[6]);
 int rename_link(const char *name, const char *new_name);
 int set_link_up(const char *name);
 int delete_link(const char *name);
@@ -65,9 +84,10 @@ int check_subnet_is_free(struct cidr subnet);
 int check_bridge_subnet(unsigned index, struct cidr subnet);
 
 /* nat.c: the host's part, made once and kept until --reset-host. */
-int prepare_host(struct cidr subnet);
-int reset_host(void);
+int check_bridge(struct cidr subnet);
 int run_nft(const char *commands, char *why, size_t size);
+int save_forwarding(void);
+int reset_host(void);
 
 /* firewall.c: another table's forward chain that drops by policy lets kit0 through. */
 void let_bridge_through(void);

@@ -12,109 +12,123 @@
  *                                   +-- kitv<pid> ==veth== eth0 10.99.0.N/24
  *     ip_forward=1, masquerade 10.99.0.0/24           default via 10.99.0.1
  *
- * Phases:
- *   before_clone  pick the address (one locked file per address); on first
- *                 use create kit0 and the NAT rule; turn on ip_forward;
- *   after_clone   create the veth pair, its other end already in the
- *                 child's netns; plug the host end into kit0;
- *   in_child      lo up; rename our end to eth0, address, up, default route;
- *   cleanup       delete the host end (the pair goes with it), free the address.
- * --reset-host undoes the host-wide part: kit0, the NAT table, ip_forward,
- * and the accepts for kit0 the kit put in another table's forward chain.
+ * Phases: before_clone takes an address and, once, makes kit0 and the NAT
+ * rule, and turns on ip_forward; after_clone creates the veth pair, its peer
+ * already in the child's netns, on kit0; in_child brings lo up and makes
+ * the peer eth0; cleanup deletes the pair and frees the address.
  *
- * Links, addresses and routes are rtnetlink messages built with libmnl
- * (netlink.c) - what `ip link/addr/route` send; addresses come from ipam.c;
- * kit0 and the NAT rule, through libnftables - what `nft` runs - from nat.c,
- * which has firewall.c let kit0 through another table's drop-policy chain.
- * The kit never runs either program.
+ * Links are rtnetlink messages (libmnl), what `ip link` sends; the NAT rule is
+ * nft's text, run by libnftables. Support: netlink.c nat.c net_options.c ipam.c firewall.c.
  *
  * Chapter: 1.2 "Core Container Technologies" (network namespace),
  *          2.1 "Namespace Types" (net), 2.2 "unshare --net" (ip a: only lo).
- * Man pages: network_namespaces(7), veth(4), rtnetlink(7), netlink(7),
- *            libmnl (netfilter.org/projects/libmnl/doxygen), libnftables(3),
- *            nft(8), flock(2), ip-link(8) and ip-address(8) to compare.
+ * Man pages: network_namespaces(7), veth(4), rtnetlink(7), netlink(7), nft(8), ip-link(8),
+ *            libnftables(3), proc_sys_net(5), libmnl (netfilter.org/projects/libmnl/doxygen).
  */
 #include "kit.h"
 #include "net.h"
 
+#include <linux/veth.h>
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
-#define NET_STATE_INIT { .lease.fd = -1 }
+struct net_state net = { .lease.fd = -1 };  /* mode 0: the default (net.h) */
 
-static struct net_state {
-	enum { NET_DEFAULT, NET_BRIDGE, NET_NONE } mode;  /* default: bridge for root */
-	struct cidr subnet;       /* the kit's; the bridge is its .1 */
-	bool subnet_given;
-	const char *ip_arg;       /* --ip as given, for messages; NULL: any free address */
-	struct cidr wanted;       /* --ip, parsed */
-	struct lease lease;       /* the container's address, once allocated */
-	char host_end[IFNAMSIZ];  /* kitv<child pid>: stays on the host */
-	char peer_end[IFNAMSIZ];  /* kitc<kit pid>: becomes eth0 inside */
-} net = NET_STATE_INIT;
-
-/* --- options ------------------------------------------------------------- */
-
-static int set_net_option(const char *value)
+/* Before clone, the host's part, once and kept, like docker0: kit0. */
+static int create_bridge(void)
 {
-	if (strcmp(value, "bridge") == 0)
-		net.mode = NET_BRIDGE;
-	else if (strcmp(value, "none") == 0)
-		net.mode = NET_NONE;
-	else
-		return fail("net", "--net %s: unknown mode (bridge or none)", value);
-	return 0;
-}
+	/* exercise: 2. (before clone, once) the bridge kit0 (BRIDGE). rtnetlink(7): RTM_NEWLINK,
+	 *   NLM_F_CREATE | NLM_F_EXCL (link_request starts it, IFLA_IFNAME), IFLA_ADDRESS a MAC
+	 *   of its own (random_mac says why), a nest IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }
+	 *   (mnl_attr_nest_start); request() sends it and traces its format with -v: "[net]
+	 *   RTM_NEWLINK type=bridge kit0 = 0". Then the gateway/prefix on kit0 (add_address,
+	 *   subnet_gateway) and up; else delete kit0: addressless, it blocks later starts.
+	 * check: ^bridge: the first container creates kit0
+	 */
+	struct nlmsghdr *nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, BRIDGE);
+	struct nlattr *info;
+	unsigned char mac[6];
 
-static int set_ip_option(const char *value)
-{
-	if (parse_cidr(value, &net.wanted) < 0)
-		return fail("net", "--ip %s: not an IPv4 address (ADDR or ADDR/PREFIX)", value);
-	net.ip_arg = value;
-	return 0;
-}
-
-static int set_subnet_option(const char *value)
-{
-	net.subnet_given = true;
-	return read_subnet(value, "--subnet ", &net.subnet);
-}
-
-/* A flag that is the whole run, like --help: container.c exits 0 after it. */
-static int reset_host_option(const char *unused)
-{
-	(void)unused;
-	return reset_host() < 0 ? -1 : OPTION_DONE;
-}
-
-/* --- the phases ---------------------------------------------------------- */
-
-/* The subnet (--subnet, $KIT_SUBNET or the default) and --ip in it. */
-static int check_addresses(void)
-{
-	if (!net.subnet_given && resolve_subnet(&net.subnet) < 0)
+	random_mac(mac);
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	if (request(nlh, 0, "RTM_NEWLINK type=bridge %s", BRIDGE) < 0)
 		return -1;
-	return net.ip_arg ? check_wanted_address(net.subnet, net.wanted, net.ip_arg) : 0;
+	if (add_address(BRIDGE, subnet_gateway(net.subnet), net.subnet.prefix) < 0 ||
+	    set_link_up(BRIDGE) < 0) {
+		delete_link(BRIDGE);
+		return -1;
+	}
+	return 0;
+	/* end exercise */
+}
+
+/* Masquerade: the outside answers the host, with no route back to the subnet.
+ * oifname != kit0 keeps container-to-container sources (br_netfilter). */
+static int route_out(bool new_bridge)
+{
+	/* exercise: 3. (before clone) the way out. With a new kit0: the masquerade rule, nft(8)
+	 *   text run in one transaction by run_nft (libnftables): add and flush table NFT_TABLE,
+	 *   chain postrouting { type nat hook postrouting priority 100; }, rule ip saddr
+	 *   SUBNET/PREFIX oifname != "kit0" masquerade; if that fails, say so and go on. Each
+	 *   time: "1" into IP_FORWARD (proc_sys_net(5)), after save_forwarding (nat.c) kept
+	 *   the value it replaces, for --reset-host.
+	 * check: ^reset-host: deletes kit0
+	 */
+	char rule[400], why[256];
+
+	if (new_bridge) {
+		snprintf(rule, sizeof(rule),
+			 "add table " NFT_TABLE "; flush table " NFT_TABLE "; add chain " NFT_TABLE
+			 " postrouting { type nat hook postrouting priority 100; }; add rule "
+			 NFT_TABLE " postrouting ip saddr %s/%d oifname != \"" BRIDGE "\" masquerade",
+			 addr_str(net.subnet.addr), net.subnet.prefix);
+		if (run_nft(rule, why, sizeof(why)) < 0)
+			fail("net", "no outbound NAT, nftables failed (%s): containers reach only "
+			     "the host and each other", why);
+	}
+	if (save_forwarding() < 0)
+		return -1;
+	return write_file("net", IP_FORWARD, "1\n");
+	/* end exercise */
+}
+
+/* Under the host lock: two first containers must not both create kit0. */
+static int prepare_host(void)
+{
+	int lock = lock_host(), ret;
+
+	if (lock < 0)
+		return -1;
+	ret = rtnl_open();
+	if (ret == 0) {
+		ret = check_bridge(net.subnet);  /* 1: no kit0 yet, the subnet is free */
+		if (ret == 1 && create_bridge() < 0)
+			ret = -1;
+		rtnl_close();
+	}
+	if (ret >= 0) {
+		let_bridge_through();  /* another table's forward chain may drop kit0's traffic */
+		ret = route_out(ret == 1);
+	}
+	close(lock);
+	return ret;
 }
 
 /* Everything that can be refused is checked before anything is created. */
 static int prepare_network(struct container *c)
 {
 	(void)c;
-	/* Rootless: plugging a cable into the host needs CAP_NET_ADMIN there. */
-	if (net.mode == NET_DEFAULT)
-		net.mode = geteuid() == 0 ? NET_BRIDGE : NET_NONE;
-	if (net.mode == NET_BRIDGE && geteuid() != 0)
-		return fail("net", "--net bridge: needs root (host links need CAP_NET_ADMIN on the "
-			    "host); run rootless with --net none");
-	if (net.mode == NET_NONE)
-		return net.ip_arg ? fail("net", "--ip %s: needs --net bridge", net.ip_arg) : 0;
-	if (check_addresses() < 0 ||
-	    allocate_address(net.subnet, net.ip_arg, net.wanted, &net.lease) < 0)
+	if (check_net_options() < 0)
 		return -1;
-	if (prepare_host(net.subnet) < 0) {
+	if (net.mode == NET_NONE)
+		return 0;
+	if (allocate_address(net.subnet, net.ip_arg, net.wanted, &net.lease) < 0)
+		return -1;
+	if (prepare_host() < 0) {
 		/* container.c cleans up only the layers whose before_clone succeeded. */
 		release_address(&net.lease);
 		return -1;
@@ -126,25 +140,27 @@ static int prepare_network(struct container *c)
 }
 
 /*
- * The child is blocked on container.c's pipe until every after_clone hook
- * has run. Without that it could look for its end of the cable before it
- * is created in its namespace (rename: "No such device"), or exec COMMAND
- * before the network exists: a client's first connect() would fail, a
- * server would find no address to bind to. The pipe makes "probably
- * configured by now" into "configured".
+ * The child waits on container.c's pipe until this has run: else it could look
+ * for its end before it exists, or exec COMMAND before the network does. The
+ * peer is born in its netns: moving a link waits for an RCU grace period (14 ms
+ * a start, tests/bench/README.md).
  */
 static int plug_cable(struct container *c)
 {
-	/* exercise: 2. (the parent, after clone) the cable: with --net none, nothing; else
-	 *   name the host end kitv<child pid> in net.host_end (snprintf), then, between
-	 *   rtnl_open() and rtnl_close() (netlink.c), create_veth_pair(net.host_end,
-	 *   net.peer_end, net.lease.address, c->child_pid): its peer is born in the
-	 *   child's netns; plug the host end into the bridge, set_link_master(.., BRIDGE),
-	 *   and set_link_up() it. The helpers trace each rtnetlink request for -v
-	 *   ("RTM_NEWLINK type=veth kitv<pid> peer=kitc<pid> netns=pid:<pid> address=0a:58:...").
-	 *   On failure return -1: the cleanup phase deletes what exists of the pair.
-	 * check: ^bridge:
+	/* exercise: 4. (after clone) the cable, veth(4); --net none: nothing. One RTM_NEWLINK
+	 *   (CREATE|EXCL) makes both ends: net.host_end (kitv<child pid>) and, in IFLA_LINKINFO
+	 *   { IFLA_INFO_KIND "veth", IFLA_INFO_DATA { VETH_INFO_PEER { an ifinfomsg, IFLA_IFNAME
+	 *   net.peer_end, IFLA_ADDRESS (mac_for the lease: a reused address keeps its MAC),
+	 *   IFLA_NET_NS_PID the child's pid: born in its netns } } }. -v: "[net] RTM_NEWLINK
+	 *   type=veth kitv<pid> peer=kitc<pid> netns=pid:<pid> address=0a:58:... = 0" (mac_str).
+	 *   Then IFLA_MASTER kit0's index (link_index): "[net] RTM_NEWLINK kitv<pid> master=kit0
+	 *   = 0"; up. Between rtnl_open/rtnl_close; on failure -1: cleanup deletes the pair.
+	 * check: ^bridge: the host end
 	 */
+	struct nlattr *info, *data, *peer;
+	struct nlmsghdr *nlh;
+	unsigned char mac[6];
+	unsigned bridge;
 	int ret;
 
 	if (net.mode == NET_NONE)
@@ -152,34 +168,43 @@ static int plug_cable(struct container *c)
 	snprintf(net.host_end, sizeof(net.host_end), "kitv%d", (int)c->child_pid);
 	if (rtnl_open() < 0)
 		return -1;
-	ret = create_veth_pair(net.host_end, net.peer_end, net.lease.address, c->child_pid);
-	if (ret == 0)
-		ret = set_link_master(net.host_end, BRIDGE);
+	nlh = link_request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, net.host_end);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, net.peer_end);
+	mac_for(net.lease.address, mac);
+	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)c->child_pid);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	ret = request(nlh, 0, "RTM_NEWLINK type=veth %s peer=%s netns=pid:%d address=%s",
+		      net.host_end, net.peer_end, (int)c->child_pid, mac_str(mac));
+	if (ret == 0 && (bridge = link_index(BRIDGE)) != 0) {
+		nlh = link_request(RTM_NEWLINK, 0, net.host_end);
+		mnl_attr_put_u32(nlh, IFLA_MASTER, bridge);
+		ret = request(nlh, 0, "RTM_NEWLINK %s master=%s", net.host_end, BRIDGE);
+	} else
+		ret = -1;
 	if (ret == 0)
 		ret = set_link_up(net.host_end);
 	rtnl_close();
-	return ret;  /* on failure, cleanup deletes whatever exists of the pair */
+	return ret;
 	/* end exercise */
-}
-
-static int configure_eth0(void)
-{
-	if (rename_link(net.peer_end, "eth0") < 0 ||
-	    add_address("eth0", net.lease.address, net.subnet.prefix) < 0 ||
-	    set_link_up("eth0") < 0)
-		return -1;
-	return add_default_route(subnet_gateway(net.subnet), "eth0");
 }
 
 /* Runs in the new netns; needs no file, so it works before or after pivot_root. */
 static int configure_inside(struct container *c)
 {
-	/* exercise: 3. (the child, in its new netns) between rtnl_open() and rtnl_close():
-	 *   bring lo up (set_link_up): a new netns's lo is down, even 127.0.0.1 fails;
-	 *   with --net bridge also: rename_link(net.peer_end, "eth0"), add_address() the
-	 *   lease's address with the subnet's prefix to eth0, set_link_up() eth0, and
-	 *   add_default_route() via subnet_gateway(net.subnet) on eth0.
-	 * check: ^(net none|bridge): (only lo|eth0 has)
+	/* exercise: 5. (the child, in its netns) between rtnl_open() and rtnl_close(): lo up
+	 *   (set_link_up): a new netns's lo is down, even 127.0.0.1 fails. With --net bridge:
+	 *   net.peer_end renamed eth0 (rename_link), the lease's address with the subnet's
+	 *   prefix (add_address), up, a default route via the gateway (add_default_route):
+	 *   only after eth0 is up with its address, or the gateway is not on-link.
+	 * check: ^(net none|bridge): (only lo|eth0 has|--ip sets)
 	 */
 	int ret;
 
@@ -187,8 +212,12 @@ static int configure_inside(struct container *c)
 	if (rtnl_open() < 0)
 		return -1;
 	ret = set_link_up("lo");  /* a new netns's lo is down: even 127.0.0.1 fails */
-	if (ret == 0 && net.mode == NET_BRIDGE)
-		ret = configure_eth0();
+	if (ret == 0 && net.mode == NET_BRIDGE &&
+	    (rename_link(net.peer_end, "eth0") < 0 ||
+	     add_address("eth0", net.lease.address, net.subnet.prefix) < 0 ||
+	     set_link_up("eth0") < 0 ||
+	     add_default_route(subnet_gateway(net.subnet), "eth0") < 0))
+		ret = -1;
 	rtnl_close();
 	return ret;
 	/* end exercise */
@@ -197,8 +226,7 @@ static int configure_inside(struct container *c)
 static void unplug_cable(struct container *c)
 {
 	(void)c;
-	/* Deleting one end deletes both; when the container's netns died first,
-	 * the pair went with it and ENODEV means done. */
+	/* One end takes the other; if the netns died first, ENODEV means done. */
 	if (net.host_end[0] != '\0' && rtnl_open() == 0) {
 		delete_link(net.host_end);
 		rtnl_close();
@@ -207,22 +235,11 @@ static void unplug_cable(struct container *c)
 	release_address(&net.lease);
 }
 
-static const struct layer_option net_options[] = {
-	{ "net", "MODE", "bridge (default): eth0 on " BRIDGE ", NAT out; none: only lo",
-	  set_net_option },
-	{ "ip", "ADDR[/PREFIX]", "eth0's address (default: a free one in the subnet)",
-	  set_ip_option },
-	{ "subnet", "CIDR", "the kit's subnet, " BRIDGE " at .1 (default: $KIT_SUBNET or "
-	  DEFAULT_SUBNET ")", set_subnet_option },
-	{ "reset-host", NULL, "delete " BRIDGE ", the NAT table and the kit's rules in other "
-	  "tables, restore ip_forward; exit",
-	  reset_host_option },
-	{ 0 },
-};
-
 const struct layer net_layer = {
 	.name = "net",
-	/* exercise: 1. ask clone(2) for a new network namespace: CLONE_NEWNET (network_namespaces(7)) */
+	/* exercise: 1. ask clone(2) for a new network namespace: CLONE_NEWNET (network_namespaces(7))
+	 * check: ^net none: the netns inode
+	 */
 	.clone_flags = CLONE_NEWNET,
 	/* end exercise */
 	.options = net_options,

@@ -203,14 +203,32 @@ make_outside() {
 	assert_line --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
 }
 
-@test "bridge: kit0 is up with the gateway address; the host-side veth is kitv<pid> on it" {
-	start_bg -- sh -c 'echo ready; exec sleep 1000'
+@test "bridge: the first container creates kit0, up, with the gateway address" {
+	run "$CONTAINER" --reset-host
+	assert_success
+	run kit -v -- true
+	assert_success
+	assert_line '[net] RTM_NEWLINK type=bridge kit0 = 0'
 	run ip -4 -o addr show kit0
 	assert_output --partial "inet $GATEWAY/24"
+	run ip -o link show kit0
+	assert_output --regexp '[<,]UP[,>]'
+}
+
+# The host end's flags, not its state: that is UP only once the container's end is.
+@test "bridge: the host end is kitv<pid> on kit0, up, its peer in another netns; -v traces the veth request" {
+	start_bg -- sh -c 'echo ready; exec sleep 1000'
 	run ip -o link show "kitv$BG_CHILD"
 	assert_success
 	assert_output --partial "master kit0"
-	assert_output --partial "state UP"
+	assert_output --regexp '[<,]UP[,>]'
+	assert_output --partial "link-netns"
+	run ip -o link show
+	refute_output --partial kitc
+	run kit -v --ip 10.99.0.77 -- true
+	assert_success
+	assert_line --regexp '^\[net\] RTM_NEWLINK type=veth kitv[0-9]+ peer=kitc[0-9]+ netns=pid:[0-9]+ address=0a:58:0a:63:00:4d = 0$'
+	assert_line --regexp '^\[net\] RTM_NEWLINK kitv[0-9]+ master=kit0 = 0$'
 }
 
 @test "bridge: --ip sets the address; -v traces the netlink requests" {
@@ -623,6 +641,7 @@ refused() {
 	assert_success
 	run nft list table ip container_kit
 	assert_success
+	assert_output --partial "ip saddr $SUBNET oifname != \"kit0\" masquerade"
 	run "$CONTAINER" --reset-host
 	assert_success
 	run ip link show kit0

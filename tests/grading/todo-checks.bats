@@ -23,9 +23,7 @@ KIT_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 
 # Steps whose checks are known not to pass in order yet, each with its reason:
 # not run (a failing state can wait out every test's timeout), the reason said.
-declare -gA KNOWN_FAILURE=(
-	[04]="net.c's TODO 1 check is its whole suite and its checks fail in order; net.c and its markers are rewritten on another branch"
-)
+declare -gA KNOWN_FAILURE=( )
 
 setup_file() {
 	local nn
