@@ -40,12 +40,13 @@ before() {
 	for f in "$prev/$1" "$prev/${1#support/}" "$prev/support/${1#support/}"; do
 		[ -e "$f" ] && { echo "$f"; return 0; }
 	done
+	return 0
 }
 # show FILE: its diff from the step before (a new file: all of it).
 show() {
 	local old
 	old=$(before "$1")
-	diff -uN --label "${old:-(none)/$1}" --label "$cur/$1" "${old:-/dev/null}" "$cur/$1" || true
+	diff -uN --label "${old:-${prev:-(none)}/$1}" --label "$cur/$1" "${old:-/dev/null}" "$cur/$1" || true
 }
 changed() { local old; old=$(before "$1"); [ -z "$old" ] || ! cmp -s "$old" "$cur/$1"; }
 # purpose FILE: the first line of its opening comment, after "name - ".
@@ -86,6 +87,6 @@ for f in $(cd "$cur" && ls ./*.c support/*.c 2>/dev/null | sed 's|^\./||'); do
 	else
 		new=new
 		[ -n "$(before "$f")" ] && new=changed
-		printf '%-26s %4d lines, %-7s %s\n' "$f" "$(wc -l <"$cur/$f")" "$new" "$(purpose "$cur/$f")"
+		printf '%-29s %4d lines, %-7s %s\n' "$f" "$(wc -l <"$cur/$f")" "$new" "$(purpose "$cur/$f")"
 	fi
 done
