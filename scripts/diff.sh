@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # diff.sh STEP [--full] - what step STEP adds to the step before it, lesson first:
 #   1. the lesson: the files LESSON names in the step's Makefile;
-#   2. the wiring: container.c, the headers, the Makefile;
+#   2. the wiring: container.c, the headers (top and support/), the Makefile;
 #   3. earlier layers' files the new layer had to adapt (their lesson diffs);
-#   4. the support files: one line each (name, lines, what it is for), or
+#   4. the support files (support/ and any other non-lesson .c): one line each (name, lines, what it is for), or
 #      their whole diff with --full (make diff STEP=NN FULL=1).
 # Never the README, the tests or the binary. Step 01 has no step before it:
 # its whole lesson and wiring are shown, as new files.
@@ -32,13 +32,23 @@ for dir in step[0-9][0-9]_*; do
 done
 [ -n "$lesson" ] || { echo "make diff: $cur/Makefile names no LESSON" >&2; exit 2; }
 
+# before FILE: the same file in the step before, at the top or in support/
+# (a lesson file of one step may be support in another); none: empty.
+before() {
+	local f
+	[ -n "$prev" ] || return 0
+	for f in "$prev/$1" "$prev/${1#support/}" "$prev/support/${1#support/}"; do
+		[ -e "$f" ] && { echo "$f"; return 0; }
+	done
+	return 0
+}
 # show FILE: its diff from the step before (a new file: all of it).
 show() {
-	local old=/dev/null
-	[ -n "$prev" ] && [ -e "$prev/$1" ] && old=$prev/$1
-	diff -uN --label "${prev:-(none)}/$1" --label "$cur/$1" "$old" "$cur/$1" || true
+	local old
+	old=$(before "$1")
+	diff -uN --label "${old:-${prev:-(none)}/$1}" --label "$cur/$1" "${old:-/dev/null}" "$cur/$1" || true
 }
-changed() { [ -z "$prev" ] || ! cmp -s "$prev/$1" "$cur/$1" 2>/dev/null; }
+changed() { local old; old=$(before "$1"); [ -z "$old" ] || ! cmp -s "$old" "$cur/$1"; }
 # purpose FILE: the first line of its opening comment, after "name - ".
 purpose() {
 	awk 'NR == 1 { sub(/^\/\* */, ""); if ($0 == "") next } { sub(/^ \* ?/, "") }
@@ -54,14 +64,14 @@ for f in $lesson; do show "$f"; done
 
 heading "2. the wiring: container.c, headers, Makefile"
 # Headers that make writes (default_filter.h) are build output, not wiring.
-for f in container.c $(cd "$cur" && ls ./*.h | sed 's|^\./||') Makefile; do
-	[ "$f" != default_filter.h ] || continue
+for f in container.c $(cd "$cur" && ls ./*.h support/*.h 2>/dev/null | sed 's|^\./||') Makefile; do
+	[ "${f##*/}" != default_filter.h ] || continue
 	changed "$f" && show "$f"
 done
 
 adapted=()
 for f in $earlier; do
-	[ -n "$prev" ] && [ -e "$prev/$f" ] && changed "$f" && adapted+=("$f")
+	[ -n "$(before "$f")" ] && changed "$f" && adapted+=("$f")
 done
 if [ "${#adapted[@]}" -gt 0 ]; then
 	heading "3. earlier layers, adapted to the new one: ${adapted[*]}"
@@ -69,14 +79,14 @@ if [ "${#adapted[@]}" -gt 0 ]; then
 fi
 
 heading "4. support files (hardening, compatibility, parsing)$($full || echo ": make diff STEP=$nn FULL=1 shows them")"
-for f in $(cd "$cur" && ls ./*.c | sed 's|^\./||'); do
+for f in $(cd "$cur" && ls ./*.c support/*.c 2>/dev/null | sed 's|^\./||'); do
 	case " $lesson $earlier container.c " in *" $f "*) continue ;; esac
 	changed "$f" || continue
 	if $full; then
 		show "$f"
 	else
 		new=new
-		[ -n "$prev" ] && [ -e "$prev/$f" ] && new=changed
-		printf '%-14s %4d lines, %-7s %s\n' "$f" "$(wc -l <"$cur/$f")" "$new" "$(purpose "$cur/$f")"
+		[ -n "$(before "$f")" ] && new=changed
+		printf '%-29s %4d lines, %-7s %s\n' "$f" "$(wc -l <"$cur/$f")" "$new" "$(purpose "$cur/$f")"
 	fi
 done

@@ -53,6 +53,11 @@ fi
 mkdir "$out"
 (cd "$src" && find . -maxdepth 1 -type f ! -name container ! -name default_filter.h ! -name filter-gen \
 	! -name .build-flags -print0 | xargs -0 cp -t "$out")
+# support/ (files that are not the lesson), as it is, without make's output.
+if [ -d "$src/support" ]; then
+	mkdir "$out/support"
+	(cd "$src/support" && find . -maxdepth 1 -type f ! -name default_filter.h -print0 | xargs -0 -r cp -t "$out/support")
+fi
 # step09's default seccomp filter is built by make from seccomp.c (speed):
 # in the skeleton, seccomp.c is the learner's, so it is built at every start.
 sed -i 's/^PRECOMPILED_FILTER ?= yes$/PRECOMPILED_FILTER ?= no  # make exercise: your seccomp.c builds it at every start/' "$out/Makefile"

@@ -188,6 +188,12 @@ grade_step() {
 	dir=$out/solution/$name
 	mkdir -p "$dir"
 	(cd "$student" && find . -maxdepth 1 -type f ! -name container -print0 | xargs -0 -r cp -t "$dir")
+	# support/: the step's files that are not the lesson, without make's output.
+	if [ -d "$student/support" ]; then
+		mkdir -p "$dir/support"
+		(cd "$student/support" && find . -maxdepth 1 -type f ! -name default_filter.h -print0 |
+			xargs -0 -r cp -t "$dir/support")
+	fi
 	program=$dir/container
 	if ! timeout 300 make -s -C "$dir" >"$out/tap/$name.build" 2>&1 || [ ! -x "$program" ]; then
 		sed 's/^/  /' "$out/tap/$name.build" | tail -n 20

@@ -27,7 +27,7 @@
  * moves the waiting child in; in_child enters a new cgroup namespace;
  * cleanup prints --stats, kills what is left and removes the cgroups.
  *
- * Support files: units.c (the flags' units, the text each file takes),
+ * Support files: resource_flags.c (the flags' units, the text each file takes),
  * cgroupfs.c (the trees, their files and paths, container-kit, --stats).
  */
 #include "cgroup.h"
@@ -39,7 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct cgroup_state cg;   /* shared with units.c and cgroupfs.c through cgroup.h */
+struct cgroup_state cg;   /* shared with resource_flags.c and cgroupfs.c through cgroup.h */
 
 /* --- before_clone: what the host has, what the flags need -------------------- */
 

@@ -79,6 +79,8 @@ static const char *option_given[NLAYERS];  /* the first each layer was given */
 
 static int set_option(const struct layer_option *o, const char *value)
 {
+	if (o == NULL)  /* getopt's index past the layers' tables: cannot happen */
+		return fail("container", "option index out of range");
 	for (size_t i = 0; i < NLAYERS; i++)
 		for (const struct layer_option *p = layers[i]->options; p && p->name; p++) {
 			if (p != o)

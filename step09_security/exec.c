@@ -6,7 +6,7 @@
  * into each namespace, user first; fchdir() to the init's root, chroot(".");
  * fork(), as setns(pid) applies to children only. The child joins the init's
  * cgroups and cgroup namespace, becomes container root and execs COMMAND
- * (exec_join.c: cgroups, environ, signals); we pass on its exit code.
+ * (exec_context.c: cgroups, environ, signals); we pass on its exit code.
  *
  * Chapter: 2.3 "Entering Namespaces with nsenter", 5.1 (the runtime's, not the kernel's).
  * Man pages: setns(2), nsenter(1), namespaces(7) (/proc/PID/ns), proc(5)

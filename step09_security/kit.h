@@ -181,7 +181,7 @@ long neg_errno(long result);  /* a library's -errno as -1 with errno set, for sy
  * for, not a call or a failure: plain lines on stderr, with or without -v,
  * written after COMMAND has ended (no trace to interleave with).
  *
- * config.c's bad() (and profile.c's profile_error()) is fail() with the file
+ * config.c's bad() (and seccomp_profile.c's profile_error()) is fail() with the file
  * and the JSON path in front: the same pattern, not another.
  */
 

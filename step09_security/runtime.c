@@ -159,7 +159,7 @@ static int kill_container(const struct options *o)
 	if (sig < 0 || open_state_in(o->id, &st, "created running",
 				     "there is no process to signal") < 0)
 		return -1;
-	if (o->all)  /* every process of the container, by its cgroup (exec_join.c) */
+	if (o->all)  /* every process of the container, by its cgroup (exec_context.c) */
 		return close_state(&st, signal_cgroup(st.pid, sig));
 	return close_state(&st, signal_init(&st, sig));
 }

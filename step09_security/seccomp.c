@@ -7,7 +7,7 @@
  *   default                    a deny-list with the effect of Docker's
  *                              default profile (the table in denylist.c)
  *   --security-opt seccomp=FILE  a profile in Docker's / OCI's JSON format
- *                              (profile.c); seccomp=unconfined: no filter
+ *                              (seccomp_profile.c); seccomp=unconfined: no filter
  *
  * libseccomp turns rules into a BPF program: seccomp_init() with the
  * default action, seccomp_rule_add() for each call (and argument test) that

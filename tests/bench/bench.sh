@@ -142,8 +142,8 @@ empty_linked c  # libc alone
 # (precompiled_filter.c): a copy built with PRECOMPILED_FILTER=no.
 runtime_filter=$out/step09-runtime-filter
 rm -rf "$runtime_filter" && mkdir -p "$runtime_filter"
-cp "$top"/step09_security/*.[ch] "$top"/step09_security/Makefile "$runtime_filter/"
-rm -f "$runtime_filter/default_filter.h"
+cp -r "$top"/step09_security/*.[ch] "$top"/step09_security/support "$top"/step09_security/Makefile "$runtime_filter/"
+rm -f "$runtime_filter"/default_filter.h "$runtime_filter"/support/default_filter.h
 make -s -C "$runtime_filter" PRECOMPILED_FILTER=no >/dev/null
 say ""
 say "## where the time goes: each cost against its absence, in one interleaved run"

@@ -15,6 +15,7 @@
 #
 # mutations.tsv, tab-separated, '#' starts a comment line:
 #   id  step  file  find  replace  description  sandbox  filter  accepted
+# file: its path in the step directory (support/NAME.c for a support file).
 # find/replace: literal text within one line, no escapes (replace "-" = delete).
 # sandbox: "-", or throwaway namespaces the tests of that mutant run in, for a
 #   mutant that would change the host if it escaped: a comma list of uts,
@@ -132,6 +133,7 @@ build_mutant() {
 	mkdir -p "$objs"
 	for w in "${sources[@]}"; do
 		[ "$w" = "$file" ] && continue
+		mkdir -p "$(dirname "$objs/$w")"  # support/NAME.c: objects/support/NAME.o
 		[ "$objs/${w%.c}.o" -nt "$step_dir/$w" ] && [ "$objs/${w%.c}.o" -nt "$step_dir/.build-flags" ] ||
 			(cd "$step_dir" && "$cc" "${flags[@]}" -c "$w" -o "$objs/${w%.c}.o") || return 1
 	done

@@ -51,6 +51,7 @@ filter_analyzer() {
 	/: (warning|error): / {
 		file = $0; sub(/:.*/, "", file)
 		opt = "-"; if (match($0, /\[-W[^]]*\]$/)) opt = substr($0, RSTART + 1, RLENGTH - 2)
+		sub(/.*\//, "", file)  # support/x.c: a file name is unique within a step
 		if ((file " " fn " " opt) in known) { suppressed++; next }
 		print; left++
 	}
@@ -62,7 +63,7 @@ exec 4>&1  # the findings, from inside the $(...) that collects their counts
 for step in "${steps[@]}"; do
 	cd "$top/$step"
 	packages=$(sed -n 's/^PACKAGES *= *//p' Makefile)
-	cflags=(-std=gnu11 -Wall -Wextra -O0)
+	cflags=(-std=gnu11 -Wall -Wextra -O0 -I. -Isupport)
 	if [ -n "$packages" ]; then
 		read -ra pc <<<"$(pkg-config --cflags $packages)"
 		cflags+=("${pc[@]}")
@@ -72,11 +73,27 @@ for step in "${steps[@]}"; do
 		--eval 'print-sonames: ; @echo $(SONAMES)' print-sonames 2>/dev/null)"
 	cflags+=("${sonames[@]}")
 
+	# The files: what the Makefile compiles (SOURCES, and the seccomp filter's
+	# generator, FILTER_GEN), each once. Every .c of the step must be among
+	# them, at the top or in support/: none is left out unseen.
+	read -ra files <<<"$(make -s --no-print-directory -f Makefile \
+		--eval 'print-sources: ; @echo $(sort $(SOURCES) $(FILTER_GEN))' print-sources 2>/dev/null)"
+	[ "${#files[@]}" -gt 0 ] || { echo "analyze: $step/Makefile names no SOURCES" >&2; exit 2; }
+	for f in ./*.c support/*.c; do
+		[ -e "$f" ] || continue
+		f=${f#./}
+		[[ " ${files[*]} " == *" $f "* ]] ||
+			{ echo "analyze: $step/$f is not among the Makefile's SOURCES or FILTER_GEN" >&2; exit 2; }
+	done
+	for f in "${files[@]}"; do
+		[ -f "$f" ] || { echo "analyze: $step/Makefile names $f, which does not exist" >&2; exit 2; }
+	done
+
 	# cppcheck: one run over the step's files, so it follows calls between them.
 	out=$(cppcheck --enable=warning,style,performance,portability --library=posix --library=gnu \
 		--std=c11 --inconclusive --quiet --error-exitcode=0 \
 		--suppress-xml="$here/cppcheck-suppressions.xml" \
-		--template='{file}:{line}: {severity} ({id}): {message}' ./*.c 2>&1) ||
+		-I . -I support --template='{file}:{line}: {severity} ({id}): {message}' "${files[@]}" 2>&1) ||
 		{ echo "$out"; echo "analyze: cppcheck failed to run in $step" >&2; exit 2; }
 	n=$(grep -c . <<<"$out" || true)
 	[ "$n" -eq 0 ] || sed "s|^|$step/|" <<<"$out"
@@ -84,14 +101,17 @@ for step in "${steps[@]}"; do
 	total_left=$((total_left + n))
 
 	# gcc -fanalyzer: per translation unit, as the compiler sees it.
-	left=0 suppressed=0
-	for f in ./*.c; do
-		f=${f#./}
+	left=0 suppressed=0 analysed=0
+	for f in "${files[@]}"; do
+		analysed=$((analysed + 1))
 		counts=$( { gcc -fanalyzer -fdiagnostics-plain-output -fdiagnostics-path-format=none \
 			"${cflags[@]}" -c -o /dev/null "$f" 2>&1 | filter_analyzer | sed "s|^|$step/|" >&4; } 3>&1 )
 		left=$((left + ${counts% *})) suppressed=$((suppressed + ${counts#* }))
 	done
-	printf 'analyze: %-16s gcc -fanalyzer %d findings (%d suppressed with a reason)\n' "$step" "$left" "$suppressed"
+	printf 'analyze: %-16s gcc -fanalyzer %d findings (%d suppressed with a reason), %d of %d files\n' \
+		"$step" "$left" "$suppressed" "$analysed" "${#files[@]}"
+	[ "$analysed" -eq "${#files[@]}" ] ||
+		{ echo "analyze: $step: analysed $analysed files of the Makefile's ${#files[@]}" >&2; exit 2; }
 	total_left=$((total_left + left))
 done
 

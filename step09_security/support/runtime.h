@@ -3,7 +3,7 @@
  * lesson: runtime.c (the OCI lifecycle) and exec.c (nsenter). Support:
  * state.c (the state directory), monitor.c (the container's parent),
  * runtime_cli.c (options, operands, runtime_main, spec, exec's checks),
- * exec_join.c (exec's cgroups, environment and signals), config.c
+ * exec_context.c (exec's cgroups, environment and signals), config.c
  * (config.json onto the layers' options), oci_cgroup.c and oci_userns.c (the
  * cgroup and user namespace options only the runtime needs). container.c does not include it.
  */
@@ -158,7 +158,7 @@ json_t *bundle_hooks(const char *bundle);
 int run_poststart(const struct state *st);
 int delete_and_run_poststop(const struct state *st);
 
-/* exec: one more process in the container (exec.c, exec_join.c). */
+/* exec: one more process in the container (exec.c, exec_context.c). */
 /* What one exec runs: COMMAND, or exec --process's process.json. */
 struct exec_request {
 	char **argv;

@@ -1,6 +1,6 @@
 /*
  * filter.h - what the seccomp filter's files share: the default profile's
- * table (denylist.c), the JSON profile reader (profile.c), the filter's
+ * table (denylist.c), the JSON profile reader (seccomp_profile.c), the filter's
  * state and the two libseccomp steps they all use, defined in seccomp.c. Included only by
  * those files; the security layer reaches the filter through kit.h's
  * filter_*() functions. Not "seccomp.h": that name is libseccomp's, and
@@ -38,11 +38,11 @@ extern const size_t default_denial_count;
 int deny_by_arguments(scmp_filter_ctx ctx, const struct denial *d, int nr, const char *name);
 int add_companion_arches(scmp_filter_ctx ctx);
 
-/* profile.c: --security-opt seccomp=FILE. */
+/* seccomp_profile.c: --security-opt seccomp=FILE. */
 scmp_filter_ctx profile_from_file(const char *file, uint64_t caps);
 
 /* seccomp.c: the filter the parent builds and the child loads, and the option that chose
- * it (profile.c's filter_option()). */
+ * it (seccomp_profile.c's filter_option()). */
 extern struct filter_state {
 	scmp_filter_ctx ctx;
 	bool precompiled;          /* the same default filter, built by make instead */

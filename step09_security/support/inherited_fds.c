@@ -1,5 +1,5 @@
 /*
- * leaks.c - what of the host must not reach COMMAND: no fd of the host and
+ * inherited_fds.c - what of the host must not reach COMMAND: no fd of the host and
  * no working directory of the host (CVE-2024-21626).
  *
  * The runtime binary cannot be overwritten from inside (CVE-2019-5736): that

@@ -1,5 +1,5 @@
 /*
- * exec_join.c - what `container exec` does besides setns(2) (exec.c): it
+ * exec_context.c - what `container exec` does besides setns(2) (exec.c): it
  * joins the container's cgroups (one cgroup.procs per hierarchy: one on
  * v2, one per controller on v1, found by /proc/PID/cgroup and mountinfo),
  * takes the init's environment (/proc/PID/environ), becomes container root
@@ -13,7 +13,6 @@
  */
 #include "kit.h"
 #include "runtime.h"
-#include "security.h"
 
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>  /* make SANITIZE=1 */
@@ -195,21 +194,14 @@ char **environment_of(pid_t pid)
 }
 
 /*
- * The init dropped capabilities, set no_new_privs and loaded its seccomp
- * filter in the security layer's in_child; an exec'd process gets the same
- * before execvp, or it would be the strongest process in the container.
+ * step09 (security) hook: the init dropped capabilities, set no_new_privs,
+ * loaded its seccomp filter in the security layer's in_child; an exec'd
+ * process must get the same before execvp, or it would be the strongest
+ * process in the container. Until then there is nothing to keep.
  */
 static int keep_container_security(void)
 {
-	return security_enter();
-}
-
-/* Before fork: what the init's parent did before clone (decide, build the filter), and limits. */
-int security_prepare_exec(void)
-{
-	if (security_layer.before_clone(NULL) < 0)
-		return -1;
-	return set_process_limits(getpid());
+	return 0;
 }
 
 /* Container root, as user.c's become_root() makes the init. */

@@ -107,7 +107,7 @@ int write_sysctls(void);
 int check_apparmor(void);
 int apply_apparmor(void);
 
-/* leaks.c: what of the host must not reach COMMAND. */
+/* inherited_fds.c: what of the host must not reach COMMAND. */
 int close_host_fds(void);
 int enter_working_directory(void);
 

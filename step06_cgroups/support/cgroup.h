@@ -1,6 +1,6 @@
 /*
  * cgroup.h - what the cgroup layer's files share: cgroup.c (the lesson),
- * cgroupfs.c (the v1 and v2 trees: controllers, files, paths) and units.c
+ * cgroupfs.c (the v1 and v2 trees: controllers, files, paths) and resource_flags.c
  * (docker's flags and their units). Included by those three files only.
  *
  * Chapter: 3.1-3.5. Man pages: cgroups(7).
@@ -65,7 +65,7 @@ struct cgroup_state {
 };
 extern struct cgroup_state cg;   /* cgroup.c */
 
-/* units.c: docker's flags, parsed and checked; the text a limit's file takes. */
+/* resource_flags.c: docker's flags, parsed and checked; the text a limit's file takes. */
 int set_memory(const char *arg);
 int set_memory_swap(const char *arg);
 int set_cpus(const char *arg);

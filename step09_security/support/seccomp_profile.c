@@ -1,5 +1,5 @@
 /*
- * profile.c - --security-opt seccomp=FILE|unconfined, which filter the
+ * seccomp_profile.c - --security-opt seccomp=FILE|unconfined, which filter the
  * container gets. FILE is a profile in Docker's / OCI's JSON, checked key
  * by key and turned into libseccomp rules. It knows defaultAction,
  * architectures, archMap, and syscalls with names, action, errnoRet, args,

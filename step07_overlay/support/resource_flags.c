@@ -1,5 +1,5 @@
 /*
- * units.c - docker run's resource flags: their units parsed (256m, 0.25
+ * resource_flags.c - docker run's resource flags: their units parsed (256m, 0.25
  * CPUs, 2-262144 shares, DEV:RATE), checked against each other, and
  * turned into the text each cgroup file takes, v1's or v2's (cgroup.c
  * writes it). Rules and ranges are docker's (and runc's for cpu.weight).
