@@ -32,6 +32,7 @@
 #   make diff STEP=03   what step 03 adds to step 02, its lesson first (FULL=1: support files too)
 #   make deps       install the Debian packages the kit needs (VM=1: and make vm's)
 #   make reset-host remove what the kit leaves on the host between runs (kit0, its NAT table, its forward rules)
+#   make help       this list
 
 SHELL      := /bin/bash
 STEPS      := $(sort $(patsubst %/,%,$(wildcard step[0-9][0-9]_*/)))
@@ -40,6 +41,10 @@ ROOTFS     ?= rootfs
 ROOTFS_TAR ?=
 
 all: $(STEPS)
+
+# The list at the top of this file, which is the one place it is written.
+help:
+	@sed -n '4,/^$$/{ /^$$/q; s/^# \{0,3\}//; p; }' $(firstword $(MAKEFILE_LIST))
 
 # SANITIZE=1 reaches each step's Makefile (a command-line variable is passed
 # down), which builds with ASan + UBSan and rebuilds when the flags change.
@@ -222,4 +227,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean
+.PHONY: all help $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean
