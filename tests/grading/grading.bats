@@ -14,6 +14,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load skeletons
 
 KIT_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 GRADE=$KIT_TOP/scripts/grade.sh
@@ -44,20 +45,10 @@ declare -gA STRIPPED_CALLS=(
 	[07]="mount(\"overlay\"" [08]="CLONE_NEWIPC mount( setns("
 	[09]="cap_drop_bound( cap_set_proc( PR_SET_NO_NEW_PRIVS seccomp_load( SCMP_ACT_ERRNO seccomp_syscall_resolve_name( MS_REMOUNT mount_as("
 )
-declare -gA NEW_FILES=(
-	[01]="uts.c" [02]="pid.c" [03]="mount.c" [04]="net.c" [05]="user.c"
-	[06]="cgroup.c" [07]="overlay.c" [08]="ipc.c exec.c" [09]="security.c seccomp.c"
-)
 
 setup_file() {
 	# Every step's skeleton, once: the per-step tests grade them.
-	local nn
-	# In parallel: each is one compiler run.
-	for nn in 01 02 03 04 05 06 07 08 09; do
-		{ "$KIT_TOP/scripts/exercise.sh" "$nn" "$BATS_FILE_TMPDIR/skeleton" >"$BATS_FILE_TMPDIR/exercise-$nn.log" 2>&1 ||
-			echo "$nn" >>"$BATS_FILE_TMPDIR/skeleton-failed"; } &
-	done
-	wait
+	write_skeletons
 }
 
 # code_of FILE: FILE's C without its comments.

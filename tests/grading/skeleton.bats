@@ -17,13 +17,10 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load skeletons
 
 KIT_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 
-declare -gA NEW_FILES=(
-	[01]="uts.c" [02]="pid.c" [03]="mount.c" [04]="net.c" [05]="user.c"
-	[06]="cgroup.c" [07]="overlay.c" [08]="ipc.c exec.c" [09]="security.c seccomp.c"
-)
 
 # Lines of a "Try it" block not run here, each with its reason.
 TRY_IT_SKIP='runc run|DIR/'
@@ -42,16 +39,12 @@ TRY_IT_MAY_FAIL='# .*(125|137|No such file|EPERM|not permitted|refuse|nothing|co
 setup_file() {
 	local nn
 	[ -x "$KIT_TOP/rootfs/bin/sh" ] || { echo "no rootfs: run make rootfs test-tools" >&2; return 1; }
-	for nn in 01 02 03 04 05 06 07 08 09; do
-		{ "$KIT_TOP/scripts/exercise.sh" "$nn" "$BATS_FILE_TMPDIR/dest" >"$BATS_FILE_TMPDIR/exercise-$nn.log" 2>&1 ||
-			echo "$nn" >>"$BATS_FILE_TMPDIR/failed"; } &
-	done
-	wait
+	write_skeletons
 }
 
 skeleton() {
-	[ ! -f "$BATS_FILE_TMPDIR/failed" ] || fail "skeletons not written: $(cat "$BATS_FILE_TMPDIR/failed")"
-	ls -d "$BATS_FILE_TMPDIR/dest/step$1_"*
+	[ ! -f "$BATS_FILE_TMPDIR/skeleton-failed" ] || fail "skeletons not written: $(cat "$BATS_FILE_TMPDIR/skeleton-failed")"
+	ls -d "$BATS_FILE_TMPDIR/skeleton/step$1_"*
 }
 
 # As a learner runs make: not the functions and variables bats exports.
@@ -60,7 +53,7 @@ learner() { env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$HOME" "$@"; }
 @test "skeleton: no path of the kit that wrote it, and no .. path to the kit in its README" {
 	local dir real
 	real=$(realpath "$KIT_TOP")
-	for dir in "$BATS_FILE_TMPDIR"/dest/step*; do
+	for dir in "$BATS_FILE_TMPDIR"/skeleton/step*; do
 		run grep -rlF -e "$KIT_TOP" -e "$real" "$dir"
 		assert_output ''
 		# The kit's README reaches the kit as ..: the skeleton's copy of it as "$KIT".

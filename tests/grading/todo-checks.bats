@@ -18,6 +18,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load skeletons
 
 KIT_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 
@@ -36,11 +37,7 @@ setup_file() {
 	TODO_ROOTFS+=/rootfs
 	cp -a "$KIT_TOP/rootfs/." "$TODO_ROOTFS"
 	export TODO_ROOTFS
-	for nn in 01 02 03 04 05 06 07 08 09; do
-		{ "$KIT_TOP/scripts/exercise.sh" "$nn" "$BATS_FILE_TMPDIR/skeleton" >"$BATS_FILE_TMPDIR/exercise-$nn.log" 2>&1 ||
-			echo "$nn" >>"$BATS_FILE_TMPDIR/skeleton-failed"; } &
-	done
-	wait
+	write_skeletons
 }
 
 teardown_file() {
