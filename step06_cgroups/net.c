@@ -66,7 +66,7 @@ static int create_bridge(void)
 	/* end exercise */
 }
 
-/* Masquerade: the outside answers the host, with no route back to the subnet.
+/* Masquerade: the outside answers the host, with no route back to the subnet;
  * oifname != kit0 keeps container-to-container sources (br_netfilter). */
 static int route_out(bool new_bridge)
 {
@@ -140,21 +140,21 @@ static int prepare_network(struct container *c)
 }
 
 /*
- * The child waits on container.c's pipe until this has run: else it could look
- * for its end before it exists, or exec COMMAND before the network does. The
- * peer is born in its netns: moving a link waits for an RCU grace period (14 ms
- * a start, tests/bench/README.md).
+ * The child waits on container.c's pipe until this has run: else it could look for its
+ * end before it exists, or exec COMMAND before the network does. The peer is born in
+ * its netns: moving a link waits for an RCU grace period (14 ms, tests/bench/README.md).
  */
 static int plug_cable(struct container *c)
 {
-	/* exercise: 4. (after clone) the cable, veth(4); --net none: nothing. One RTM_NEWLINK
-	 *   (CREATE|EXCL) makes both ends: net.host_end (kitv<child pid>) and, in IFLA_LINKINFO
-	 *   { IFLA_INFO_KIND "veth", IFLA_INFO_DATA { VETH_INFO_PEER { an ifinfomsg, IFLA_IFNAME
-	 *   net.peer_end, IFLA_ADDRESS (mac_for the lease: a reused address keeps its MAC),
-	 *   IFLA_NET_NS_PID the child's pid: born in its netns } } }. -v: "[net] RTM_NEWLINK
-	 *   type=veth kitv<pid> peer=kitc<pid> netns=pid:<pid> address=0a:58:... = 0" (mac_str).
-	 *   Then IFLA_MASTER kit0's index (link_index): "[net] RTM_NEWLINK kitv<pid> master=kit0
-	 *   = 0"; up. Between rtnl_open/rtnl_close; on failure -1: cleanup deletes the pair.
+	/* exercise: 4. (after clone) the cable, veth(4); --net none: nothing. Name net.host_end
+	 *   kitv<child pid> first: cleanup deletes by that name. Between rtnl_open/close, one
+	 *   RTM_NEWLINK (CREATE|EXCL) makes both ends: net.host_end and, in IFLA_LINKINFO {
+	 *   IFLA_INFO_KIND "veth", IFLA_INFO_DATA { VETH_INFO_PEER { an ifinfomsg (libmnl:
+	 *   mnl_nlmsg_put_extra_header), IFLA_IFNAME net.peer_end, IFLA_ADDRESS (mac_for the
+	 *   lease: a reused address keeps its MAC), IFLA_NET_NS_PID the child's pid } } }.
+	 *   -v: "[net] RTM_NEWLINK type=veth kitv<pid> peer=kitc<pid> netns=pid:<pid> address=
+	 *   0a:58:... = 0" (mac_str). Then IFLA_MASTER = kit0's index (link_index): "[net]
+	 *   RTM_NEWLINK kitv<pid> master=kit0 = 0"; then up. -1 on any failure.
 	 * check: ^bridge: the host end
 	 */
 	struct nlattr *info, *data, *peer;
