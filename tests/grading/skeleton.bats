@@ -10,9 +10,10 @@
 # the learner's code), as root, each block as one shell script in the
 # skeleton's directory, in a mount and IPC namespace of the test's own with a
 # /tmp and /var/tmp of its own (the blocks write /tmp/box, /tmp/up,
-# /var/tmp/open-rootfs, a SysV segment), HOME
-# a directory of the test's. Lines that cannot run unattended are listed, not
-# run (TRY_IT_SKIP); what a block starts in the background is ended after it.
+# /var/tmp/open-rootfs, a SysV segment; a kit that lives under one of them,
+# as a CI clone may, is bound back at its path), HOME a directory of the
+# test's. Lines that cannot run unattended are listed, not run
+# (TRY_IT_SKIP); what a block starts in the background is ended after it.
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
@@ -157,7 +158,9 @@ try_it() {
 	# A session of its own: what the blocks leave running is ended by its id.
 	(cd "$own" && exec env -i PATH="${PATH//$BATS_LIBEXEC:/}" HOME="$TRY_IT_DIR/home" KIT="$KIT_TOP" \
 		setsid unshare --mount --ipc --propagation private \
-		sh -c 'exec 3<"$2" && mount --bind "$0" /tmp && mount --bind "$1" /var/tmp && exec timeout 600 bash /dev/fd/3' \
+		sh -c 'exec 3<"$2" 4<"$KIT" && mount --bind "$0" /tmp && mount --bind "$1" /var/tmp &&
+			case "$KIT" in /tmp/* | /var/tmp/*) mkdir -p "$KIT" && mount --no-canonicalize --bind /proc/self/fd/4 "$KIT" ;; esac &&
+			exec 4<&- && exec timeout 600 bash /dev/fd/3' \
 		"$TRY_IT_DIR/tmp" "$TRY_IT_DIR/var-tmp" "$script" \
 		</dev/null >"$log" 2>&1) &
 	pid=$!
