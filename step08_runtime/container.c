@@ -76,6 +76,12 @@ static bool skipped(const struct layer *layer)
  */
 static const char *option_given[NLAYERS];  /* the first each layer was given */
 
+static int refuse_left_out(size_t i, const char *option)
+{
+	return fail(layers[i]->name, "--%s: the %s layer is left out (its namespace is the "
+		    "host's), nothing to apply it to", option, layers[i]->name);
+}
+
 static int set_option(const struct layer_option *o, const char *value)
 {
 	if (o == NULL)  /* getopt's index past the layers' tables: cannot happen */
@@ -85,9 +91,7 @@ static int set_option(const struct layer_option *o, const char *value)
 			if (p != o)
 				continue;
 			if (skipped(layers[i]))
-				return fail(layers[i]->name, "--%s: the %s layer is left out (its "
-					    "namespace is the host's), nothing to apply it to",
-					    o->name, layers[i]->name);
+				return refuse_left_out(i, o->name);
 			if (option_given[i] == NULL)
 				option_given[i] = o->name;
 		}
@@ -98,9 +102,7 @@ static int check_options_given(void)
 {
 	for (size_t i = 0; i < NLAYERS; i++)
 		if (skipped(layers[i]) && option_given[i])
-			return fail(layers[i]->name, "--%s: the %s layer is left out (its namespace "
-				    "is the host's), nothing to apply it to", option_given[i],
-				    layers[i]->name);
+			return refuse_left_out(i, option_given[i]);
 	return 0;
 }
 
