@@ -80,6 +80,9 @@ int open_volumes(void);
 int mount_volumes(void);
 void close_volumes(void);
 const char *mount_option_word(size_t i);
+int make_dev_nodes(void);    /* mount.c: the device nodes and links of a tmpfs /dev */
+bool listed_mounts(void);    /* oci_mounts.c: a bundle's mounts[] replace the kit's own, */
+int listed_mount_made(const char *type, const char *target);  /* made in the listed order */
 extern const struct layer net_layer;
 extern const struct layer user_layer;
 bool setgroups_allowed(void);  /* user.c: false once "deny" was written */

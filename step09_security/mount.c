@@ -135,6 +135,17 @@ static int make_dev_links(void)
 	return 0;
 }
 
+/* The nodes and links of a tmpfs /dev; also of a bundle's, right after it (oci_mounts.c). */
+int make_dev_nodes(void)
+{
+	static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (bind_device(devices[i]) < 0)
+			return -1;
+	return make_dev_links();
+}
+
 /* A /dev with only what programs expect; the host's disks are not in it. */
 static int make_dev(void)
 {
@@ -143,21 +154,18 @@ static int make_dev(void)
 	 *   for null zero full random urandom tty: create an empty file dev/NAME (open(2),
 	 *   O_CREAT), then bind-mount (MS_BIND) the host's /dev/NAME onto it: no mknod(2),
 	 *   which a user namespace may not do;
+	 *   symlink(2) dev/ptmx -> pts/ptmx, dev/fd -> /proc/self/fd, dev/stdin,
+	 *   dev/stdout, dev/stderr -> /proc/self/fd/0, 1, 2;
 	 *   mkdir(2) dev/pts (0755) and dev/shm (01777); mount a devpts on dev/pts with
 	 *   "newinstance,ptmxmode=0666,mode=0620" (pts(4): its own ptys, not the host's)
-	 *   and a tmpfs on dev/shm, MS_NOSUID|MS_NOEXEC|MS_NODEV, "mode=1777,size=64m";
-	 *   symlink(2) dev/ptmx -> pts/ptmx, dev/fd -> /proc/self/fd, dev/stdin,
-	 *   dev/stdout, dev/stderr -> /proc/self/fd/0, 1, 2.
+	 *   and a tmpfs on dev/shm, MS_NOSUID|MS_NOEXEC|MS_NODEV, "mode=1777,size=64m".
 	 * check: ^mount: /dev
 	 */
-	static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	const unsigned long nodev = MS_NOSUID | MS_NOEXEC;
 
-	if (mount_traced("tmpfs", "dev", "tmpfs", nodev, "mode=755,size=64k") < 0)
+	if (mount_traced("tmpfs", "dev", "tmpfs", nodev, "mode=755,size=64k") < 0 ||
+	    make_dev_nodes() < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-		if (bind_device(devices[i]) < 0)
-			return -1;
 	if (sys("mount", mkdir("dev/pts", 0755), "mkdir(\"dev/pts\")") < 0 ||
 	    sys("mount", mkdir("dev/shm", 01777), "mkdir(\"dev/shm\")") < 0)
 		return -1;
@@ -166,7 +174,7 @@ static int make_dev(void)
 			 "newinstance,ptmxmode=0666,mode=0620") < 0 ||
 	    mount_traced("shm", "dev/shm", "tmpfs", nodev | MS_NODEV, "mode=1777,size=64m") < 0)
 		return -1;
-	return make_dev_links();
+	return 0;
 	/* end exercise */
 }
 
@@ -230,8 +238,10 @@ static int setup_mounts(struct container *c)
 	    sys("mount", chdir(root), "chdir(\"%s\")", root) < 0)
 		return -1;
 	/* end exercise */
-	/* step08: --volume, --mount, config.json's mounts (volumes.c) */
-	if (make_dev() < 0 || mount_kernel_filesystems() < 0 || mount_volumes() < 0)
+	/* step08: a bundle's mounts[] replace these, each in its listed place (oci_mounts.c) */
+	if (!listed_mounts() && (make_dev() < 0 || mount_kernel_filesystems() < 0))
+		return -1;
+	if (mount_volumes() < 0)  /* --volume, --mount, config.json's mounts[] (volumes.c) */
 		return -1;
 	return enter_rootfs();
 }

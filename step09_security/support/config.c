@@ -36,7 +36,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -52,32 +51,6 @@ const struct namespace_type namespace_types[NNAMESPACE_TYPES] = {
 	[NS_CGROUP] = { "cgroup", "cgroup", "cgroup", "cgroupns" },
 	[NS_TIME] = { "time", "time", "time", NULL },
 };
-
-/*
- * The mounts every kit container gets (mount.c, ipc.c). config.json may list
- * them; a restricting option it asks for must be one the kit applies.
- */
-static const struct {
-	const char *destination, *type, *source, *options;
-	const char *layer;      /* the layer that mounts it; NULL: never mounted */
-	unsigned long flags;    /* what the kit applies of ro, nosuid, nodev, noexec */
-} kit_mounts[] = {
-	{ "/proc", "proc", "proc", "nosuid,noexec,nodev", "mount",
-	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
-	{ "/dev", "tmpfs", "tmpfs", "nosuid,noexec,mode=755,size=64k", "mount",
-	  MS_NOSUID | MS_NOEXEC },
-	{ "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620",
-	  "mount", MS_NOSUID | MS_NOEXEC },
-	{ "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k", "mount",
-	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
-	{ "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev", "ipc",
-	  MS_NOSUID | MS_NOEXEC | MS_NODEV },
-	{ "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro", "mount",
-	  MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY },
-	/* runc's default: the kit does not mount it, which shows less, not more. */
-	{ "/sys/fs/cgroup", "cgroup", "cgroup", NULL, NULL, ~0UL },
-};
-#define NKIT_MOUNTS (sizeof(kit_mounts) / sizeof(kit_mounts[0]))
 
 /*
  * Fields config.md / config-linux.md define that no layer of this program
@@ -486,40 +459,23 @@ static int apply_process(json_t *json, struct oci_config *config)
 	return apply_user(process, config);
 }
 
-static unsigned long restricting_flags(json_t *options, const char *path, int *bad_option)
-{
-	static const struct { const char *name; unsigned long flag; } known[] = {
-		{ "ro", MS_RDONLY }, { "nosuid", MS_NOSUID }, { "nodev", MS_NODEV },
-		{ "noexec", MS_NOEXEC },
-	};
-	unsigned long flags = 0;
-	size_t i;
-	json_t *o;
-
-	*bad_option = 0;
-	json_array_foreach(options, i, o) {
-		if (!json_is_string(o)) {
-			*bad_option = bad(path, "must be an array of strings");
-			return 0;
-		}
-		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-			if (strcmp(json_string_value(o), known[k].name) == 0)
-				flags |= known[k].flag;
-	}
-	return flags;
-}
-
-/* Any other mount -> --mount type=T,source=S,target=D,options=O:O (the mount layer's). */
+/* mounts[i] -> --mount type=T,source=S,target=D,options=O:O (the mount layer's), in order. */
 static int apply_mount(json_t *m, const char *path, json_t *destination, json_t *type,
-		       json_t *options)
+		       json_t *options, const char *kit_words)
 {
 	char value[PATH_MAX * 2 + 512], joined[512] = "";
 	json_t *source;
+	size_t n;
 
 	if (member(m, path, "source", STRING, false, &source) < 0)
 		return -1;
 	if (options && join_strings(options, path, ":", joined, sizeof(joined)) < 0)
 		return -1;
+	/* The kit's flags after the asked ones: a later word wins (a "rw" /sys stays ro). */
+	n = strlen(joined);
+	if (kit_words[0] && snprintf(joined + n, sizeof(joined) - n, "%s%s", n ? ":" : "",
+				     kit_words) >= (int)(sizeof(joined) - n))
+		return bad(path, "too long");
 	if (snprintf(value, sizeof(value), "type=%s,source=%s,target=%s%s%s",
 		     type ? json_string_value(type) : "none", source ? json_string_value(source) : "",
 		     json_string_value(destination), joined[0] ? ",options=" : "", joined) >=
@@ -531,39 +487,29 @@ static int apply_mount(json_t *m, const char *path, json_t *destination, json_t 
 }
 
 /*
- * One of mounts[]: the kit's own (/proc, /dev, ...) is accepted if the kit
- * makes it at least as strictly; any other is mounted as asked.
+ * One of mounts[]: every one is made, in the listed order (oci_mounts.c);
+ * one of the kit's own (/proc, /dev, ...) with the kit's restricting flags
+ * on top of those asked.
  */
 static int check_mount(json_t *m, size_t index)
 {
-	char path[48], options_path[64];
+	char path[48], words[64];
 	json_t *destination, *type, *options;
-	unsigned long asked;
-	int error;
 
 	snprintf(path, sizeof(path), "mounts[%zu]", index);
-	snprintf(options_path, sizeof(options_path), "%s.options", path);
 	if (!json_is_object(m))
 		return bad(path, "must be an object");
 	if (member(m, path, "destination", STRING, true, &destination) < 0 ||
 	    member(m, path, "type", STRING, false, &type) < 0 ||
 	    member(m, path, "options", ARRAY, false, &options) < 0)
 		return -1;
-	asked = restricting_flags(options, options_path, &error);
-	if (error < 0)
-		return -1;
-	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
-		if (strcmp(json_string_value(destination), kit_mounts[i].destination) != 0 ||
-		    type == NULL || strcmp(json_string_value(type), kit_mounts[i].type) != 0 ||
-		    (kit_mounts[i].layer && !has_layer(kit_mounts[i].layer)))
-			continue;
-		if (asked & ~kit_mounts[i].flags)
-			return bad(options_path, "asks for %s on %s, which this program does not apply",
-				   (asked & ~kit_mounts[i].flags & MS_RDONLY) ? "ro" : "nosuid/nodev/noexec",
-				   kit_mounts[i].destination);
+	if (kit_mount_words(json_string_value(destination), type ? json_string_value(type) : "",
+			    words, sizeof(words)) == NULL) {
+		trace("runtime", "%s: %s is not mounted by this program", path,
+		      json_string_value(destination));
 		return 0;
 	}
-	return apply_mount(m, path, destination, type, options);
+	return apply_mount(m, path, destination, type, options, words);
 }
 
 static int check_mounts(json_t *json)
@@ -573,6 +519,7 @@ static int check_mounts(json_t *json)
 
 	if (member(json, "", "mounts", ARRAY, false, &mounts) < 0)
 		return -1;
+	use_listed_mounts();  /* the listed ones, and no other */
 	json_array_foreach(mounts, i, m)
 		if (check_mount(m, i) < 0)
 			return -1;
@@ -1053,27 +1000,6 @@ void free_config(struct oci_config *config)
 }
 
 /* --- container spec ---------------------------------------------------------- */
-
-static json_t *default_mounts(void)
-{
-	json_t *mounts = json_array();
-
-	for (size_t i = 0; i < NKIT_MOUNTS; i++) {
-		json_t *options;
-		char copy[128], *save = NULL;
-
-		if (kit_mounts[i].layer == NULL || !has_layer(kit_mounts[i].layer))
-			continue;
-		options = json_array();  /* after the check: a skipped mount leaks none */
-		snprintf(copy, sizeof(copy), "%s", kit_mounts[i].options);
-		for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
-			json_array_append_new(options, json_string(o));
-		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:o}",
-			"destination", kit_mounts[i].destination, "type", kit_mounts[i].type,
-			"source", kit_mounts[i].source, "options", options));
-	}
-	return mounts;
-}
 
 /* What the kit does by default, said in config.json's words (see user.c). */
 static json_t *default_linux(void)

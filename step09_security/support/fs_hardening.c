@@ -208,5 +208,21 @@ int protect_paths(void)
  */
 int make_dev_nodev(void)
 {
-	return remount("/dev", MS_NODEV);
+	unsigned long flags = 0;
+	struct stat dev, root;
+	int r = path_present("/dev", &dev);
+
+	/*
+	 * A bundle's /dev may be none (the root's directory, which security.c's
+	 * remount makes nodev) or a tmpfs or bind, nodev already (volumes.c).
+	 */
+	if (r <= 0)
+		return r;
+	if (sys("security", stat("/", &root), "stat(\"/\")") < 0)
+		return -1;
+	if (dev.st_dev == root.st_dev)
+		return 0;
+	if (kept_flags("/dev", &flags) < 0)
+		return -1;
+	return (flags & MS_NODEV) ? 0 : remount("/dev", MS_NODEV);
 }

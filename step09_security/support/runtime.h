@@ -5,7 +5,8 @@
  * runtime_cli.c (options, operands, runtime_main, spec, exec's checks),
  * exec_context.c (exec's cgroups, environment and signals), config.c
  * (config.json onto the layers' options), oci_cgroup.c and oci_userns.c (the
- * cgroup and user namespace options only the runtime needs). container.c does not include it.
+ * cgroup and user namespace options only the runtime needs), oci_mounts.c (a
+ * bundle's mounts[], in the listed order). container.c does not include it.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
@@ -56,6 +57,11 @@ struct oci_config {
 	long personality;         /* linux.personality's domain, or -1 */
 	json_t *annotations;      /* an object, maybe empty */
 };
+
+/* oci_mounts.c: a bundle's mounts[], and the kit's own for `container spec`. */
+void use_listed_mounts(void);
+const char *kit_mount_words(const char *destination, const char *type, char *words, size_t size);
+json_t *default_mounts(void);
 
 int load_config(const char *bundle, struct oci_config *config);  /* config.c */
 void free_config(struct oci_config *config);

@@ -2,14 +2,15 @@
  * volumes.c - the mounts a user asks for on top of the kit's own:
  * --volume SRC:DST[:ro] and --mount type=bind|tmpfs|...,source=,target=,...
  * (docker run's), and config.json's mounts[] (which runtime's config.c turns
- * into --mount, in order). A file can be bound too, as podman binds its
+ * into --mount, in order: with a bundle, every mount the container gets,
+ * oci_mounts.c). A file can be bound too, as podman binds its
  * /etc/hosts and /etc/resolv.conf.
  *
  * A bind's source is the host's: the parent clones it with open_tree(2)
  * before clone, as host root (container root may not even reach the path),
  * and sets its flags on the detached copy with mount_setattr(2). The child
  * attaches each in the new root with move_mount(2), after the mount layer's
- * own /dev, /proc and /sys and before pivot_root; other types it mounts
+ * own /dev, /proc and /sys (with a bundle: none) and before pivot_root; other types it mounts
  * there with mount(2). Each target is resolved inside the rootfs one name at
  * a time with O_NOFOLLOW: a symlink in the image cannot point a mount at the
  * host's tree. What is missing is made: a directory, or an empty file to
@@ -351,6 +352,8 @@ int mount_volumes(void)
 		if (r == 0 && !v->bind && v->propagation)
 			r = (int)sys("mount", mount(NULL, v->target + 1, NULL, v->propagation, NULL),
 				     "mount(\"%s\", propagation %#lx)", v->target, v->propagation);
+		if (r == 0)  /* a bundle's tmpfs /dev: its nodes, before the next mount */
+			r = listed_mount_made(v->type, v->target);
 		close(target);
 		if (r < 0)
 			return fail("mount", "%s on %s: see above", v->type, v->target);
