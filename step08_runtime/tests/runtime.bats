@@ -172,10 +172,32 @@ assert_gone() {
 	assert_output "$expected"
 	run jq -r '[.ociVersion, .process.terminal, .process.cwd, .process.args[0], .root.path,
 		    (.mounts | map(.destination) | join(","))] | join(" ")' config.json
-	assert_output --regexp '^1\.[0-2]\.[0-9]+ false / sh [^ ]+ /proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys$'
+	# The flag form's mounts, in the order it makes them (oci_mounts.c).
+	assert_output --regexp '^1\.[0-2]\.[0-9]+ false / sh [^ ]+ /dev,/dev/pts,/dev/shm,/sys,/proc,/dev/mqueue$'
 	run "$CONTAINER" spec
 	assert_equal "$status" 125
 	assert_output --partial "exists: remove it first"
+}
+
+@test "runtime: spec's mounts, run as a bundle, give the flag form's mount table" {
+	local dir=$BATS_TEST_TMPDIR/spec flag bundle
+	mkdir "$dir"
+	(cd "$dir" && "$CONTAINER" spec) || fail "container spec failed"
+	edit_config "$dir" --arg rootfs "$KIT_ROOTFS" \
+		'.root.path = $rootfs | .process.args = ["awk", "{ print $5, $9 }", "/proc/self/mountinfo"]'
+	run kit -- awk '{ print $5, $9 }' /proc/self/mountinfo
+	assert_success
+	flag=$output
+	IDS+=(rt1)
+	run rt run --bundle "$dir" rt1
+	assert_success
+	bundle=$output
+	# Mount point and type, line by line: the same mounts, in the same order.
+	[ "$bundle" = "$flag" ] ||
+		fail "$(printf 'the flag form and its spec differ:\n%s\n' "$(diff <(echo "$flag") <(echo "$bundle"))")"
+	assert_line --regexp '^/dev/mqueue mqueue$'
+	assert_dir_not_exist "$RT_ROOT/rt1"
+	assert_nothing_left
 }
 
 # --- the lifecycle ---------------------------------------------------------
@@ -404,7 +426,9 @@ assert_gone() {
 	assert_success
 	assert_line --partial '[runtime] open(exec.fifo, O_WRONLY): blocks until `container start`'
 	assert_line --partial '[runtime] read(exec.fifo) = 1'
-	assert_line --partial '[ipc] mount("mqueue", "/dev/mqueue"'
+	# The bundle's mqueue, made in its listed place before pivot_root (oci_mounts.c).
+	assert_line --partial '[mount] mount("mqueue", "/dev/mqueue", "mqueue"'
+	refute_line --partial '[ipc] mount("mqueue"'
 }
 
 # --- run -------------------------------------------------------------------
@@ -736,8 +760,6 @@ bad_config() {
 	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuchopt"]}]'
 	assert_output --regexp 'mounts\[[0-9]+\]: refused as --mount type=tmpfs,source=tmpfs,target=/data,options=nosuchopt'
 	assert_output --partial 'option "nosuchopt" is not supported by this program'
-	bad_config u7 '(.mounts[] | select(.destination == "/proc") | .options) += ["ro"]'
-	assert_output --partial 'asks for ro on /proc, which this program does not apply'
 	if has_cgroup_layer; then
 		bad_config u9 '.linux.resources.memory.limit = 1024'
 		assert_output --partial "linux.resources.memory.limit: refused as --memory 1024"
@@ -942,4 +964,51 @@ runc_bundle() {
 		assert_equal "$(rt state ref2 | jq -c 'keys')" \
 			"$(runc --root "$RUNC_ROOT" state ref2 | jq -c 'keys')"
 	done
+}
+
+# listed_targets OUTPUT: the mount points in OUTPUT (mountinfo's fifth field,
+# one a line) that the bundle's config.json lists, in OUTPUT's order.
+listed_targets() {
+	echo "$1" | grep -Fx -f <(jq -r '.mounts[].destination' "$BUNDLE/config.json") || true
+}
+
+# The kit's cgroups, to see that none is left.
+kit_cgroups() { find /sys/fs/cgroup -maxdepth 3 -path '*/container-kit/*' -type d 2>/dev/null | sort; }
+
+# config.md: "The runtime MUST mount entries in the listed order." The kit's
+# spec bundle (a user namespace), as written, in runc spec's order, /dev then
+# the rest reversed, and without /dev/mqueue or /sys: each under runc and the kit, whose mount
+# tables list the bundle's mounts in its order, and no mount it leaves out.
+@test "config mounts: made in the listed order (runc too)" {
+	command -v runc >/dev/null || skip "runc is not installed: it is the reference here"
+	runc_bundle
+	local cgroups_before edit n=0 expected left_out
+	cgroups_before=$(kit_cgroups)
+	cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+	for edit in . \
+		'.mounts |= sort_by(.destination as $d | ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"] | index($d))' \
+		'.mounts |= [.[0]] + (.[1:] | reverse)' \
+		'.mounts |= map(select(.destination != "/dev/mqueue"))' \
+		'.mounts |= map(select(.destination != "/sys"))'; do
+		n=$((n + 1))
+		cp "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+		edit_config "$BUNDLE" "$edit | .process.args = [\"awk\", \"{ print \$5 }\", \"/proc/self/mountinfo\"]"
+		expected=$(jq -r '.mounts[].destination' "$BUNDLE/config.json")
+		left_out=$(jq -r '.mounts[].destination' "$BUNDLE/config.json.orig" | grep -vFx -f <(echo "$expected") || true)
+		RUNC_IDS+=("mo$n")
+		run runc --root "$RUNC_ROOT" run --bundle "$BUNDLE" "mo$n"
+		assert_success
+		assert_equal "$(listed_targets "$output")" "$expected"
+		[ -z "$left_out" ] || refute_line "$left_out"
+		IDS+=("mo$n")
+		run rt run --bundle "$BUNDLE" "mo$n"
+		assert_success
+		[ "$(listed_targets "$output")" = "$expected" ] ||
+			fail "$(printf 'mounts made out of the listed order (%s):\n%s\n' "$edit" \
+				"$(diff <(echo "$expected") <(listed_targets "$output"))")"
+		[ -z "$left_out" ] || refute_line "$left_out"
+		assert_dir_not_exist "$RT_ROOT/mo$n"
+	done
+	assert_equal "$(kit_cgroups)" "$cgroups_before"
+	assert_nothing_left
 }
