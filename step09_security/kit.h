@@ -90,6 +90,8 @@ extern const struct layer cgroup_layer;
 extern const struct layer overlay_layer;
 const char *overlay_mount(const char *rootfs);  /* overlay.c, for mount.c */
 extern const struct layer ipc_layer;
+int mount_mqueue(struct container *c);          /* ipc.c's own, */
+int mqueue_unless_listed(struct container *c);  /* in_child: oci_mounts.c's */
 extern const struct layer runtime_layer;
 extern const struct layer security_layer;
 

@@ -224,5 +224,7 @@ int make_dev_nodev(void)
 		return 0;
 	if (kept_flags("/dev", &flags) < 0)
 		return -1;
-	return (flags & MS_NODEV) ? 0 : remount("/dev", MS_NODEV);
+	if (flags & MS_NODEV)
+		return 0;
+	return remount("/dev", MS_NODEV);
 }

@@ -88,6 +88,12 @@ const char *kit_mount_words(const char *destination, const char *type, char *wor
 	return words;
 }
 
+/* ipc.c's in_child: its /dev/mqueue, unless a bundle lists it, or leaves it out. */
+int mqueue_unless_listed(struct container *c)
+{
+	return listed_only ? 0 : mount_mqueue(c);
+}
+
 /*
  * Child, in the rootfs, right after volumes.c made one of a bundle's mounts:
  * a tmpfs /dev gets the nodes and links the flag form's /dev has.
