@@ -12,6 +12,7 @@
 # order (runc too)".
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
+load runc  # runc_setup, run_both, assert_same_as_runc, ...
 
 # One copy of the image for the file, its "/" 0755 (the kit's is 0700) so a
 # user may run in it; beside the kit's rootfs, where idmapped mounts work.
@@ -30,51 +31,17 @@ teardown_file() {
 
 setup() {
 	kit_setup
-	command -v runc >/dev/null || skip "runc is not installed: it is the reference here"
-	IDS=()
-	RT_ROOT=$BATS_TEST_TMPDIR/state
-	RUNC_ROOT=$BATS_TEST_TMPDIR/runc-state
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	mkdir -p "$BUNDLE"
-	(cd "$BUNDLE" && runc spec) || fail "runc spec failed"
-	edit_config --arg rootfs "$CONF_DIR/rootfs" '.process.terminal = false | .root.path = $rootfs'
+	runc_setup
+	edit_config --arg rootfs "$CONF_DIR/rootfs" '.root.path = $rootfs'
 	HOST_OOM=$(cat /proc/self/oom_score_adj)
 }
 
 teardown() {
-	local id
-	for id in "${IDS[@]}"; do
-		rt delete --force "$id" >/dev/null 2>&1 || true
-		ref delete --force "$id" >/dev/null 2>&1 || true
-	done
+	delete_all
 	# runc leaves the parents of a cgroupsPath it made; the kit removes its own.
 	rmdir /sys/fs/cgroup/*/kit-conformance/* /sys/fs/cgroup/*/kit-conformance \
 		/sys/fs/cgroup/kit-conformance/* /sys/fs/cgroup/kit-conformance 2>/dev/null || true
 	kit_teardown
-}
-
-rt() { "$CONTAINER" --root "$RT_ROOT" "$@"; }
-ref() { runc --root "$RUNC_ROOT" "$@"; }
-
-# edit_config [JQ OPTIONS] FILTER: the bundle's config.json through jq.
-edit_config() {
-	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
-		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
-}
-
-# set_script SCRIPT: process.args is sh -c SCRIPT.
-set_script() {
-	edit_config --arg script "$1" '.process.args = ["sh", "-c", $script]'
-}
-
-# run_both ID: the bundle under runc, then under the kit, each `run` in the
-# foreground. Sets RUNC_STATUS, RUNC_OUTPUT, KIT_STATUS, KIT_OUTPUT.
-run_both() {
-	IDS+=("$1")
-	run runc --root "$RUNC_ROOT" run --bundle "$BUNDLE" "$1" </dev/null
-	RUNC_STATUS=$status RUNC_OUTPUT=$output
-	run "$CONTAINER" --root "$RT_ROOT" run --bundle "$BUNDLE" "$1" </dev/null
-	KIT_STATUS=$status KIT_OUTPUT=$output
 }
 
 # in_both OPERATION ARG...: one operation under each. Sets the same four.
@@ -85,22 +52,10 @@ in_both() {
 	KIT_STATUS=$status KIT_OUTPUT=$output
 }
 
-# Every container of the test deleted (--force), then nothing of it is left on the host.
+# Every container of the test deleted, then nothing of it is left on the host.
 assert_all_gone() {
-	local id
-	for id in "${IDS[@]}"; do
-		rt delete --force "$id" >/dev/null 2>&1 || true
-		ref delete --force "$id" >/dev/null 2>&1 || true
-	done
+	delete_all
 	assert_nothing_left
-}
-
-# Both exited 0 and printed the same; on a difference, both side by side.
-assert_same_as_runc() {
-	[ "$RUNC_STATUS" -eq 0 ] || fail "runc exited $RUNC_STATUS: $RUNC_OUTPUT"
-	[ "$KIT_STATUS" -eq 0 ] || fail "the kit exited $KIT_STATUS: $KIT_OUTPUT"
-	[ "$KIT_OUTPUT" = "$RUNC_OUTPUT" ] ||
-		fail "$(printf 'runc and the kit differ:\n%s\n' "$(diff <(echo "$RUNC_OUTPUT") <(echo "$KIT_OUTPUT"))")"
 }
 
 # Both failed (the kit with its exit 125).
@@ -147,7 +102,7 @@ cgroup_file() {
 	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup$2/$3"; else echo "/sys/fs/cgroup/$1$2/$3"; fi
 }
 
-# A hook script that appends "NAME STATUS-ON-STDIN" to LOG: hook_entry NAME LOG.
+# $BATS_TEST_TMPDIR/hook.sh NAME LOG: appends "NAME STATUS" to LOG, the status from the state on its stdin.
 make_hook() {
 	printf '#!/bin/sh\necho "$1 $(jq -r .status)" >>"$2"\n' >"$BATS_TEST_TMPDIR/hook.sh"
 	chmod +x "$BATS_TEST_TMPDIR/hook.sh"
