@@ -156,8 +156,9 @@ static int kill_container(const struct options *o)
 	int sig = signal_operand(o);
 	struct state st;
 
+	/* runc's words: an engine (containerd) tells "already gone" by them. */
 	if (sig < 0 || open_state_in(o->id, &st, "created running",
-				     "there is no process to signal") < 0)
+				     "container not running, no process to signal") < 0)
 		return -1;
 	if (o->all)  /* every process of the container, by its cgroup (exec_context.c) */
 		return close_state(&st, signal_cgroup(st.pid, sig));

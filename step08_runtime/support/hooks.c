@@ -170,38 +170,26 @@ int run_hooks(json_t *hooks, const char *kind, json_t *state, bool fatal)
 	return ret;
 }
 
-/* A bundle's hooks, for `start` and `delete`, which do not load the whole config. */
-json_t *bundle_hooks(const char *bundle)
+/* The hooks config.json had at `create` (state.c keeps them): a later edit has no effect. */
+static json_t *created_hooks(const struct state *st)
 {
-	char file[PATH_MAX + 16];
-	json_t *config, *hooks;
-
-	if (bundle == NULL)
-		return NULL;
-	snprintf(file, sizeof(file), "%s/config.json", bundle);
-	config = json_load_file(file, 0, NULL);
-	hooks = json_incref(json_object_get(config, "hooks"));
-	json_decref(config);
-	return hooks;
+	return json_object_get(json_object_get(st->json, "kit"), "hooks");
 }
 
 /* `start`, once COMMAND runs: poststart, whose failures are warnings. */
 int run_poststart(const struct state *st)
 {
-	json_t *hooks = bundle_hooks(json_string_value(json_object_get(st->json, "bundle")));
 	json_t *state = oci_state(st);
 
-	run_hooks(hooks, "poststart", state, false);
+	run_hooks(created_hooks(st), "poststart", state, false);
 	json_decref(state);
-	json_decref(hooks);
 	return 0;
 }
 
 /* `delete`: the state directory goes, then poststop runs with the last state. */
 int delete_and_run_poststop(const struct state *st)
 {
-	json_t *hooks = bundle_hooks(json_string_value(json_object_get(st->json, "bundle")));
-	json_t *state = oci_state(st);
+	json_t *hooks = json_incref(created_hooks(st)), *state = oci_state(st);
 	int ret = remove_state_dir(st->dir);
 
 	if (ret == 0)

@@ -260,12 +260,19 @@ json_t *new_state(const char *id, const struct oci_config *config)
 {
 	char created[64];
 
+	json_t *state, *hooks = json_object_get(config->json, "hooks");
+
 	now_rfc3339(created, sizeof(created));
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:O, s:{s:i, s:I}}",
+	state = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:O, s:{s:i, s:I}}",
 		"ociVersion", OCI_VERSION, "id", id, "status", "creating", "pid", 0,
 		"bundle", config->bundle, "rootfs", config->rootfs, "created", created,
 		"annotations", config->annotations,
 		"kit", "monitor", (int)getpid(), "monitorStart", (json_int_t)start_time(getpid()));
+	/* config.json edited after create must not change the container (runtime.md):
+	 * `start` and `delete` run the hooks read now, not the bundle's. */
+	if (state && hooks)
+		json_object_set(json_object_get(state, "kit"), "hooks", hooks);
+	return state;
 }
 
 /* The OCI state (runtime.md "State"), with runc's extra keys. */

@@ -270,7 +270,7 @@ assert_gone() {
 	wait_status sigs stopped
 	run rt kill sigs KILL
 	assert_equal "$status" 125
-	assert_output --partial 'container "sigs" is stopped: there is no process to signal'
+	assert_output --partial 'container "sigs" is stopped: container not running, no process to signal'
 }
 
 @test "runtime: delete removes mounts, veth, cgroup, state and processes" {

@@ -395,6 +395,10 @@ static int apply_rlimits(json_t *process)
 				   json_string_value(type));
 		for (char *c = name; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
+		/* config.md: a type listed twice is an error (--ulimit would take the last). */
+		for (size_t j = 0; j < i; j++)
+			if (json_equal(json_object_get(json_array_get(list, j), "type"), type))
+				return bad(where, "type \"%s\": listed twice", json_string_value(type));
 		/* JSON's 2^64-1 (RLIM_INFINITY) reads as -1, which --ulimit takes as unlimited. */
 		if (applyf(where, "ulimit", "%s=%lld:%lld", name, soft, hard) < 0)
 			return -1;

@@ -9,34 +9,17 @@
 # kit's image: they list no user namespace, so container root is host root.
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
+load runc  # runc_setup, run_both, assert_same_as_runc, ...
 
 setup() {
 	kit_setup
-	command -v runc >/dev/null || skip "runc is not installed: it is the reference here"
-	IDS=()
-	RUNC_IDS=()
-	RT_ROOT=$BATS_TEST_TMPDIR/state
-	RUNC_ROOT=$BATS_TEST_TMPDIR/runc-state
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	mkdir -p "$BUNDLE"
-	(cd "$BUNDLE" && runc spec) || fail "runc spec failed"
-	edit_config '.process.terminal = false'
+	runc_setup
 	use_image_copy
 }
 
 teardown() {
-	local id
-	for id in "${IDS[@]}"; do rt delete --force "$id" >/dev/null 2>&1 || true; done
-	for id in "${RUNC_IDS[@]}"; do runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
+	delete_all
 	kit_teardown
-}
-
-rt() { "$CONTAINER" --root "$RT_ROOT" "$@"; }
-
-# edit_config [JQ OPTIONS] FILTER: the bundle's config.json through jq.
-edit_config() {
-	jq "$@" "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
-		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
 # A copy of the image for each test, its "/" mode 0755 (the kit's is 0700) so a
@@ -49,22 +32,6 @@ use_image_copy() {
 	edit_config --arg rootfs "$BATS_TEST_TMPDIR/rootfs" '.root.path = $rootfs'
 }
 
-# set_script SCRIPT: process.args is sh -c SCRIPT.
-set_script() {
-	edit_config --arg script "$1" '.process.args = ["sh", "-c", $script]'
-}
-
-# run_both ID: the bundle under runc, then under the kit, each in the
-# foreground. Sets RUNC_STATUS, RUNC_OUTPUT, KIT_STATUS, KIT_OUTPUT.
-run_both() {
-	RUNC_IDS+=("$1")
-	run runc --root "$RUNC_ROOT" run --bundle "$BUNDLE" "$1"
-	RUNC_STATUS=$status RUNC_OUTPUT=$output
-	IDS+=("$1")
-	run rt run --bundle "$BUNDLE" "$1"
-	KIT_STATUS=$status KIT_OUTPUT=$output
-}
-
 # assert_refused ID MESSAGE: the kit refuses the bundle (exit 125), saying MESSAGE, and makes nothing.
 assert_refused() {
 	IDS+=("$1")
@@ -72,14 +39,6 @@ assert_refused() {
 	assert_equal "$status" 125
 	assert_output --partial "$2"
 	assert_dir_not_exist "$RT_ROOT/$1"
-}
-
-# Both exited 0 and printed the same; on a difference, both outputs side by side.
-assert_same_as_runc() {
-	[ "$RUNC_STATUS" -eq 0 ] || fail "runc exited $RUNC_STATUS: $RUNC_OUTPUT"
-	[ "$KIT_STATUS" -eq 0 ] || fail "the kit exited $KIT_STATUS: $KIT_OUTPUT"
-	[ "$KIT_OUTPUT" = "$RUNC_OUTPUT" ] ||
-		fail "$(printf 'runc and the kit differ:\n%s\n' "$(diff <(echo "$RUNC_OUTPUT") <(echo "$KIT_OUTPUT"))")"
 }
 
 # What a process sees of its privileges, limits and namespaces: each namespace
