@@ -383,24 +383,24 @@ use_devices_probe() {
 	assert_nothing_left
 }
 
-@test "devices: linux.devices with an allow rule: /dev/fuse is made with its mode and owner and opens; without the rule, EPERM" {
+@test "devices: linux.devices with an allow rule: /dev/loop-control is made with its mode and owner and opens; without the rule, EPERM" {
 	local before
 	before=$(kit_device_cgroups)
-	[ -c /dev/fuse ] || skip "this host has no /dev/fuse"
-	edit_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+	[ -c /dev/loop-control ] || skip "this host has no /dev/loop-control (the loop driver)"
+	edit_config '.linux.devices = [{"path": "/dev/loop-control", "type": "c", "major": 10, "minor": 237,
 			"fileMode": 400, "uid": 0, "gid": 5}]
-		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]'
-	use_devices_probe 'ls -ln /dev/fuse | awk "{ print \$1, \$3, \$4, \$5, \$6 }"; open /dev/fuse'
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rw"}]'
+	use_devices_probe 'ls -ln /dev/loop-control | awk "{ print \$1, \$3, \$4, \$5, \$6 }"; open /dev/loop-control'
 	run_both dn1
 	assert_same_as_runc
-	assert_line "crw--w---- 0 5 10, 229"
-	assert_line "open /dev/fuse: ok"
+	assert_line "crw--w---- 0 5 10, 237"
+	assert_line "open /dev/loop-control: ok"
 	# The node without a rule: made, but the device cgroup refuses it.
 	edit_config 'del(.linux.resources.devices[1])'
 	run_both dn2
 	assert_same_as_runc
-	assert_line "crw--w---- 0 5 10, 229"
-	assert_line "open /dev/fuse: Operation not permitted"
+	assert_line "crw--w---- 0 5 10, 237"
+	assert_line "open /dev/loop-control: Operation not permitted"
 	# In a user namespace mknod is EPERM: the host's node is bound onto an empty
 	# file, its owner (unmapped root: 65534) and mode the host's, in both.
 	# The mapped root must reach the image copy: the test's directories o+x.
@@ -409,11 +409,11 @@ use_devices_probe() {
 	edit_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 1000000, "size": 65536}]
 		| .linux.gidMappings = .linux.uidMappings'
-	set_script 'ls -ln /dev/fuse | awk "{ print \$1, \$3, \$4, \$5, \$6 }"
-		grep -c " /dev/fuse " /proc/self/mountinfo'
+	set_script 'ls -ln /dev/loop-control | awk "{ print \$1, \$3, \$4, \$5, \$6 }"
+		grep -c " /dev/loop-control " /proc/self/mountinfo'
 	run_both dn5
 	assert_same_as_runc
-	assert_line "$(ls -ln /dev/fuse | awk '{ print $1, 65534, 65534, $5, $6 }')"
+	assert_line "$(ls -ln /dev/loop-control | awk '{ print $1, 65534, 65534, $5, $6 }')"
 	assert_line 1
 	edit_config 'del(.linux.namespaces[] | select(.type == "user")) | del(.linux.uidMappings, .linux.gidMappings)'
 	# A node where the kit's own is, another device: refused, as the spec says
@@ -429,31 +429,31 @@ use_devices_probe() {
 @test "devices: a deny rule takes access away, wildcard majors and minors, as under runc" {
 	local before
 	before=$(kit_device_cgroups)
-	[ -c /dev/fuse ] || skip "this host has no /dev/fuse"
-	edit_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]'
-	use_devices_probe 'open /dev/fuse; read_only /dev/fuse; make /dev/lc c 10 237; open /dev/lc'
+	[ -c /dev/loop-control ] || skip "this host has no /dev/loop-control (the loop driver)"
+	edit_config '.linux.devices = [{"path": "/dev/loop-control", "type": "c", "major": 10, "minor": 237}]'
+	use_devices_probe 'open /dev/loop-control; read_only /dev/loop-control; make /dev/rng c 10 183; read_only /dev/rng'
 	# Allowed, then the write taken away: reading opens, read-write is EPERM.
-	edit_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"},
-		{"allow": false, "type": "c", "major": 10, "minor": 229, "access": "w"}]'
+	edit_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 10, "minor": 237, "access": "w"}]'
 	run_both dr1
 	assert_same_as_runc
-	assert_line "open /dev/fuse: Operation not permitted"
-	assert_line "read /dev/fuse: ok"
-	# Any major, minor 229 (null and -1 both say any): fuse opens, 10:237 does not.
-	edit_config '.linux.resources.devices[1:] = [{"allow": true, "type": "c", "minor": 229, "access": "rw"},
-		{"allow": true, "type": "c", "major": -1, "minor": 229, "access": "r"}]'
+	assert_line "open /dev/loop-control: Operation not permitted"
+	assert_line "read /dev/loop-control: ok"
+	# Any major, minor 237 (null and -1 both say any): loop-control opens, 10:183 does not.
+	edit_config '.linux.resources.devices[1:] = [{"allow": true, "type": "c", "minor": 237, "access": "rw"},
+		{"allow": true, "type": "c", "major": -1, "minor": 237, "access": "r"}]'
 	run_both dr2
 	assert_same_as_runc
-	assert_line "open /dev/fuse: ok"
-	assert_line "open /dev/lc: Operation not permitted"
-	# Major 10, any minor: both open.
+	assert_line "open /dev/loop-control: ok"
+	assert_line "read /dev/rng: Operation not permitted"
+	# Major 10, any minor: both open (hwrng, 10:183, for reading only).
 	edit_config '.linux.resources.devices[1:] = [{"allow": true, "type": "c", "major": 10, "access": "rw"}]'
 	run_both dr3
 	assert_same_as_runc
-	assert_line "open /dev/fuse: ok"
-	assert_line "open /dev/lc: ok"
+	assert_line "open /dev/loop-control: ok"
+	assert_line "read /dev/rng: ok"
 	# A deny inside that wildcard would be a hole cgroup v1 cannot make: both refuse.
-	edit_config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 10, "minor": 229, "access": "w"}]'
+	edit_config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 10, "minor": 237, "access": "w"}]'
 	run_both dr4
 	[ "$RUNC_STATUS" -ne 0 ] || fail "runc ran it: $RUNC_OUTPUT"
 	assert_equal "$KIT_STATUS" 125
