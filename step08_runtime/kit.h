@@ -80,10 +80,14 @@ const char *mount_option_word(size_t i);
 int make_dev_nodes(void);    /* mount.c: the device nodes and links of a tmpfs /dev */
 bool listed_mounts(void);    /* oci_mounts.c: a bundle's mounts[] replace the kit's own, */
 int listed_mount_made(const char *type, const char *target);  /* made in the listed order */
+int set_device_node(const char *value);  /* device_nodes.c, the mount layer's: linux.devices */
+bool device_nodes_listed(void);
+int make_device_nodes(void);
 extern const struct layer net_layer;
 extern const struct layer user_layer;
 bool setgroups_allowed(void);  /* user.c: false once "deny" was written */
 extern const struct layer cgroup_layer;
+bool devices_guarded(void);  /* device_rules.c: a device cgroup decides what opens (step08) */
 extern const struct layer overlay_layer;
 const char *overlay_mount(const char *rootfs);  /* overlay.c, for mount.c */
 extern const struct layer ipc_layer;

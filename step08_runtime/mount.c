@@ -232,7 +232,8 @@ static int setup_mounts(struct container *c)
 	/* step08: a bundle's mounts[] replace these, each in its listed place (oci_mounts.c) */
 	if (!listed_mounts() && (make_dev() < 0 || mount_kernel_filesystems() < 0))
 		return -1;
-	if (mount_volumes() < 0)  /* --volume, --mount, config.json's mounts[] (volumes.c) */
+	if (mount_volumes() < 0 ||  /* --volume, --mount, config.json's mounts[] (volumes.c) */
+	    make_device_nodes() < 0)  /* config.json's linux.devices (device_nodes.c) */
 		return -1;
 	return enter_rootfs();
 }

@@ -43,6 +43,7 @@ struct volume {
 	unsigned long propagation; /* MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE, or 0 */
 	bool bind, recursive;
 	bool copy_up;              /* tmpcopyup: the tmpfs starts with what it covers */
+	bool nodev_added;          /* nodev is the kit's, not asked for */
 	int tree;                  /* the detached copy of a bind's source, or -1 */
 };
 
@@ -122,8 +123,10 @@ static int check_volume(struct volume *v, const char *as_typed)
 	if (!v->bind && v->type[0] == '\0')
 		return fail("mount", "%s: type= is missing", as_typed);
 	/* A node made with CAP_MKNOD (no user namespace) must not open a host device here. */
-	if (v->bind || strcmp(v->type, "tmpfs") == 0)
+	if ((v->bind || strcmp(v->type, "tmpfs") == 0) && !(v->flags & MS_NODEV)) {
 		v->flags |= MS_NODEV;
+		v->nodev_added = true;
+	}
 	count++;
 	return 0;
 }
@@ -323,7 +326,13 @@ int mount_volumes(void)
 		struct volume *v = &volumes[i];
 		struct stat st;
 		char at[64];
+		unsigned long flags = v->flags;
 		int target, under, r;
+
+		/* A device cgroup guards a tmpfs's nodes instead, as under runc: what
+		 * its rules allow must open, in a bundle's /dev above all. */
+		if (v->nodev_added && !v->bind && devices_guarded())
+			flags &= ~MS_NODEV;
 
 		if (v->bind && fstat(v->tree, &st) < 0)
 			return sys("mount", -1, "fstat(\"%s\")", v->source);
@@ -337,9 +346,9 @@ int mount_volumes(void)
 				     "move_mount(\"%s\", \"%s\")", v->source, v->target);
 		else
 			r = (int)sys("mount", mount(v->source[0] ? v->source : v->type, at, v->type,
-						    v->flags, v->data[0] ? v->data : NULL),
+						    flags, v->data[0] ? v->data : NULL),
 				     "mount(\"%s\", \"%s\", \"%s\", %#lx, \"%s\")", v->source,
-				     v->target, v->type, v->flags, v->data);
+				     v->target, v->type, flags, v->data);
 		if (r == 0 && v->copy_up) {  /* the new tmpfs, by its path: the fd is what it covers */
 			int mounted = open(v->target + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			r = mounted < 0 || under < 0 ? (int)sys("mount", -1, "open(%s)", v->target)
