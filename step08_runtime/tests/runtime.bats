@@ -753,8 +753,8 @@ bad_config() {
 	assert_output --partial 'linux.rootfsPropagation: "rslave": this program makes every mount of the container private'
 	bad_config u13 '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
 	assert_output --partial "process.selinuxLabel: not supported by this program"
-	bad_config u14 '.linux.namespaces |= map(if .type == "network" then . + {"path": "/proc/1/ns/ipc"} else . end)'
-	assert_output --partial "--join-namespace net:/proc/1/ns/ipc: the wrong type, a ipc namespace, not a net one"
+	bad_config u14 ".linux.namespaces |= map(if .type == \"network\" then . + {\"path\": \"/proc/$$/ns/ipc\"} else . end)"
+	assert_output --partial "--join-namespace net:/proc/$$/ns/ipc: the wrong type, a ipc namespace, not a net one"
 	bad_config u15 '.hooks.startContainers = [{"path": "/bin/true"}]'
 	assert_output --partial "hooks.startContainers: not a hook of runtime-spec 1.2"
 	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuchopt"]}]'
