@@ -46,9 +46,9 @@ def points(st):
     return ["" if c.get("missing") else c["points"] for c in st["cells"]]
 
 
-def write(name, header, rows):
+def write(name, header, rows, quoting=csv.QUOTE_MINIMAL):
     with open(os.path.join(out, name), "w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
+        w = csv.writer(f, lineterminator="\n", quoting=quoting)
         w.writerow(header)
         w.writerows(rows)
 
@@ -65,7 +65,7 @@ label = ["container kit: " + c for c in columns] + ["container kit: total"]
 write("class.csv", ["student", "lms_id", "email"] + columns + ["points", "max_points"],
       [[st["student"], roster.get(st["student"], {}).get("sis_user_id") or roster.get(st["student"], {}).get("canvas_id", ""),
         roster.get(st["student"], {}).get("email", "")] + points(st) + [st["points"], st["max_points"]]
-       for st in students])
+       for st in students], csv.QUOTE_NONNUMERIC)  # as jq's @csv wrote it
 known = [st for st in students if st["student"] in roster]
 write("class-canvas.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] + label,
       [[roster[st["student"]].get(k, "") for k in ("name", "canvas_id", "sis_user_id", "sis_login_id", "section")]
