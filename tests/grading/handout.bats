@@ -119,13 +119,13 @@ restore() {
 	assert_output "$(printf 'id: step08\nid: step09\nid: ex01\nid: ex02\nid: ex03\nid: ex04')"
 }
 
-@test "handout: a hand-in made from it (make handin), its TODOs filled with the solution, gets 10/10 from the instructor's class grader; roster ids in class.csv and the LMS files" {
+@test "handout: a hand-in made from it (make handin), step02's TODOs (its lesson and step01's) filled with the solution, gets 10/10 from the instructor's class grader; roster ids in class.csv and the LMS files" {
 	local dir own class=$BATS_TEST_TMPDIR/class out=$BATS_TEST_TMPDIR/grade
 	dir=$(handout)
 	own=$BATS_TEST_TMPDIR/alice-repo
 	mkdir -p "$own" "$class/alice"
-	cp -r "$dir"/step01_uts "$dir"/step02_pid "$dir"/Makefile "$own/"
-	restore "$own" step01_uts
+	# step02: its own lesson and step01's, both put back (step01 alone is test 7's).
+	cp -r "$dir"/step02_pid "$dir"/Makefile "$own/"
 	restore "$own" step02_pid
 	run make -s -C "$own" handin
 	assert_success
@@ -137,11 +137,11 @@ restore() {
 	echo "$output"
 	assert_success
 	assert_equal "$(jq -r '[.students[0].cells[] | "\(.column)=\(.points)"] | join(" ")' "$out/class.json")" \
-		"step01_uts=10 step02_pid=10"
-	assert_equal "$(head -n1 "$out/class.csv")" '"student","lms_id","email","step01_uts","step02_pid","points","max_points"'
-	assert_equal "$(sed -n 2p "$out/class.csv")" '"alice","S123","alice@example.edu",10,10,20,90'
-	assert_equal "$(sed -n 2p "$out/class-canvas.csv")" '"Doe, Alice",4711,S123,adoe,Lab A,10,10,20'
-	assert_equal "$(sed -n 2p "$out/class-moodle.csv")" 'alice@example.edu,10,10,20'
+		"step02_pid=10"
+	assert_equal "$(head -n1 "$out/class.csv")" '"student","lms_id","email","step02_pid","points","max_points"'
+	assert_equal "$(sed -n 2p "$out/class.csv")" '"alice","S123","alice@example.edu",10,10,90'
+	assert_equal "$(sed -n 2p "$out/class-canvas.csv")" '"Doe, Alice",4711,S123,adoe,Lab A,10,10'
+	assert_equal "$(sed -n 2p "$out/class-moodle.csv")" 'alice@example.edu,10,10'
 	# Her code is the kit's: flagged in class.html, for a look; her points are not touched.
 	grep -qF '<tr class="similar"><td>alice</td><td>(kit reference)</td><td>step02_pid/pid.c</td><td>1</td></tr>' "$out/class.html"
 }
