@@ -17,6 +17,9 @@
 #                   build/grade/class.csv, class.html, students/NAME/results.json
 #   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
 #   make exercise EX=1 DEST=DIR      the starter of practice exercise 1..4: DIR/ex01_namespaces
+#   make handout DEST=DIR [FROM=03]  the student edition: steps before FROM whole, the others
+#                   skeletons (no step holds an earlier one's answer), the exercises' starters,
+#                   the tests, make check/grade/handin, a GitHub Classroom workflow
 #   make check SANITIZE=1   the same, every step built with ASan + UBSan
 #   make analyze    static analysis: cppcheck and gcc -fanalyzer over every step
 #   make soak       1000 runs mixing every way a container ends; then nothing may be left
@@ -134,6 +137,12 @@ exercise:
 		echo "make exercise: the kit's image is not built (above): make deps rootfs test-tools, here, before the skeleton's tests" >&2; fi; \
 	 scripts/exercise.sh $(STEP) $(DEST)
 
+# The student edition (scripts/handout.sh): a kit of its own, without answers.
+FROM ?= 01
+handout:
+	@test -n "$(DEST)" || { echo "usage: make handout DEST=DIR [FROM=NN]" >&2; exit 2; }
+	@scripts/handout.sh --from $(FROM) $(DEST)
+
 # This project's hosts are hybrid cgroup v1/v2: the v2 path is proven in a VM
 # (tests/vm/README.md): steps VM_FROM.. tests, against the last program only
 # (emulation is ~10x slower; the hybrid run of make check covers the matrix),
@@ -227,4 +236,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all help $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise fuzz mutate demo analyze soak bench diff reset-host clean
+.PHONY: all help $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise handout fuzz mutate demo analyze soak bench diff reset-host clean

@@ -24,11 +24,24 @@
 # stop the -Werror build ("defined but not used"); they are removed too, so
 # the skeleton never shows a solution's helper. The skeleton is then built
 # once, to prove it builds, and cleaned. Nothing here is hand-maintained.
+#
+# --handout FROM (scripts/handout.sh, make handout): step NN as the student
+# edition holds it, inside a copy of the kit: the lesson files of steps FROM
+# to NN are all stripped (step NN+1 carries step NN's lesson, which would
+# be its answer), each TODO tagged with the step that teaches it; the
+# step's tests stay where the kit has them (the edition is a kit: `make
+# check STEP=NN` runs them), no KIT, and the README lists the TODOs of
+# every stripped file.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-step=${1:?usage: exercise.sh STEP DEST}
-dest=${2:?usage: exercise.sh STEP DEST}
+handout=''
+if [ "${1:-}" = --handout ]; then
+	handout=$(printf %02d "$((10#${2:?--handout needs the first step to strip}))")
+	shift 2
+fi
+step=${1:?usage: exercise.sh [--handout FROM] STEP DEST}
+dest=${2:?usage: exercise.sh [--handout FROM] STEP DEST}
 nn=$(printf %02d "$((10#$step))")
 
 # The files each step adds: its lesson.
@@ -40,6 +53,14 @@ src=$(ls -d "$top"/step"$nn"_*/ 2>/dev/null | head -n1 || true)
 [ -n "$src" ] && [ -n "${NEW_FILES[$nn]:-}" ] || { echo "exercise.sh: no step $nn" >&2; exit 2; }
 src=${src%/}
 name=$(basename "$src")
+# What is stripped: "FILE STEP" per lesson file; one step's, or, in a
+# handout, every lesson from FROM to NN this step carries.
+strip_list=()
+for ((s = 10#${handout:-$nn}; s <= 10#$nn; s++)); do
+	for f in ${NEW_FILES[$(printf %02d "$s")]}; do
+		[ -f "$src/$f" ] && strip_list+=("$f $(printf %02d "$s")")
+	done
+done
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 out=$dest/$name
@@ -62,9 +83,9 @@ fi
 # in the skeleton, seccomp.c is the learner's, so it is built at every start.
 sed -i 's/^PRECOMPILED_FILTER ?= yes$/PRECOMPILED_FILTER ?= no  # make exercise: your seccomp.c builds it at every start/' "$out/Makefile"
 
-# strip FILE LAYER: every marked region of FILE becomes its TODO.
+# strip FILE LAYER STEP: every marked region of FILE becomes its TODO(stepSTEP).
 strip_file() {
-	awk -v step="$nn" -v layer="$2" -v file="$1" -v todos="$out/.todos" '
+	awk -v step="$3" -v layer="$2" -v file="$1" -v todos="$out/.todos" '
 	function stub(   pre, args, n, i, p, a, out) {
 		# The signature: "static TYPE NAME(PARAMS)", maybe over several lines.
 		pre = sig; sub(/\(.*/, "", pre)
@@ -157,9 +178,10 @@ drop_definition() {
 	mv "$out/$1.new" "$out/$1"
 }
 
-for f in ${NEW_FILES[$nn]}; do
+for item in "${strip_list[@]}"; do
+	f=${item% *}
 	layer=$(grep -o -m1 -E '(sys|trace|fail)\("[a-z]+"' "$out/$f" | sed 's/.*("//; s/"//' || true)
-	strip_file "$f" "${layer:-${f%.c}}"
+	strip_file "$f" "${layer:-${f%.c}}" "${item#* }"
 done
 
 # The step's own tests and their helpers, so the skeleton runs them alone:
@@ -198,11 +220,11 @@ test: container rootfs
 MAKEFILE
 }
 
-# todos FILE: each TODO comment of the stripped FILE, one line: its order
-# (a hint's "N. "; 99 else), FILE:LINE, the whole hint (its lines joined by
-# \x1e; not its check: and stub: lines), its checks.
+# todos FILE [STEP]: each TODO(stepSTEP) comment of the stripped FILE, one
+# line: its order (a hint's "N. "; 99 else), FILE:LINE, the whole hint (its
+# lines joined by \x1e; not its check: and stub: lines), its checks.
 todos() {
-	awk -v file="$1" -v tag="TODO(step$nn): " '
+	awk -v file="$1" -v tag="TODO(step${2:-$nn}): " '
 	function emit() {
 		order = 99
 		if (match(text, /^[0-9]+\. /)) { order = substr(text, 1, RLENGTH - 2) + 0; text = substr(text, RLENGTH + 1) }
@@ -292,10 +314,71 @@ write_readme() {
 	rm -f "$out/.todos"
 }
 
+# In a handout the step stays in its kit: its tests where the kit has them
+# (they load ../../tests/helpers), `make test` here runs them.
+handout_tests() {
+	cp -r "$src/tests" "$out/tests"
+	cat >>"$out/Makefile" <<'MAKEFILE'
+
+# Written by make handout: this step's tests against your ./container, as
+# root, with the image and probes of the kit this step is in (..);
+# FILTER=REGEX: only the tests whose names match.
+test: container
+	@$(MAKE) -s --no-print-directory -C .. test-tools
+	bats $(if $(FILTER),--filter "$$FILTER") tests
+.PHONY: test
+MAKEFILE
+}
+
+# The handout's README: this step's TODOs (the skeleton's list, with the
+# step's `make test` here), the earlier layers it carries as TODOs too, how
+# to check and hand in, then the step's own README, as it is (`..` is the
+# student's kit).
+write_handout_readme() {
+	local item f s
+	write_readme
+	{
+		sed -n '1,/^## Before you start: the kit$/p' "$out/README.md" | sed '$d'
+		local earlier=()
+		for item in "${strip_list[@]}"; do [ "${item#* }" = "$nn" ] || earlier+=("$item"); done
+		if [ "${#earlier[@]}" -gt 0 ]; then
+			echo "## The earlier layers, TODOs here too"
+			echo
+			echo "This step also carries the lessons of the steps before it, as skeletons, so"
+			echo "that no step holds the answer of another. Fill their TODOs in as you did in"
+			echo "their own step (\`diff -u ../stepNN_*/FILE FILE\` shows where yours differs):"
+			echo
+			for item in "${earlier[@]}"; do
+				f=${item% *} s=${item#* }
+				echo "- \`$f\`: $(grep -c "/\* TODO(step$s)" "$out/$f") TODO(step$s) comments, as in \`$(basename "$(ls -d "$top/step${s}_"*)")/$f\`"
+			done
+			echo
+		fi
+		cat <<-EOF
+		## Checking and handing in
+
+		From the kit's directory (\`..\`): \`sudo make check STEP=$nn\` runs this step's
+		tests, \`sudo make grade STEP=$nn\` scores them as your instructor's grader does.
+		The kit's README says how to hand in.
+
+		---
+
+		EOF
+		cat "$src/README.md"
+	} >"$out/README.md.new"
+	mv "$out/README.md.new" "$out/README.md"
+}
+
 # Build; drop what the stubs orphaned, until it builds (a few rounds at most).
 for _ in 1 2 3 4 5 6; do
 	if log=$(LC_ALL=C make -s -C "$out" 2>&1); then
 		make -s -C "$out" clean
+		if [ -n "$handout" ]; then
+			handout_tests
+			write_handout_readme
+			echo "handout: $out (TODOs in: ${strip_list[*]% *}); it builds."
+			exit 0
+		fi
 		add_tests
 		write_readme
 		echo "exercise: $out (TODO markers in: ${NEW_FILES[$nn]}); it builds."

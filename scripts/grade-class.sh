@@ -12,7 +12,12 @@
 #	class.csv    one line per student: points per step and exercise, total
 #	class.html   the same table, self-contained (inline CSS, no script, no
 #	             link outside the file): scores coloured, each cell linking
-#	             to that student's failures further down
+#	             to that student's failures further down; the pairs of
+#	             similar code (similarity.json, scripts/similarity.py),
+#	             flagged for a look, never a penalty
+#	class-canvas.csv, class-moodle.csv   with ROSTER=roster.csv: the grades
+#	             in Canvas's and Moodle's import layouts, and class.csv with
+#	             each student's LMS id and email (scripts/class-roster.py)
 # --filter REGEX (or GRADE_FILTER): only the kit's tests whose names match.
 # Exit status: 0 when grading ran, 2 on bad usage.
 set -uo pipefail
@@ -79,7 +84,15 @@ jq -r '
 	(.students[] | [.student] + [.cells[] | if .missing then "" else .points end]
 		+ [.points, .max_points] | @csv)' "$out/class.json" >"$out/class.csv"
 
-jq -r '
+# The LMS layouts, when a roster names the students (scripts/class-roster.py).
+if [ -n "${ROSTER:-}" ]; then
+	python3 "$top/scripts/class-roster.py" "$ROSTER" "$out" || echo "grade-class.sh: ROSTER=$ROSTER not applied (above)" >&2
+fi
+# Code that looks alike, for a look, never a penalty (scripts/similarity.py).
+python3 "$top/scripts/similarity.py" ${SIMILARITY_THRESHOLD:+--threshold "$SIMILARITY_THRESHOLD"} "$top" "$class" \
+	>"$out/similarity.json" || echo '{"pairs": [], "error": "similarity.py failed"}' >"$out/similarity.json"
+
+jq -r --slurpfile sim "$out/similarity.json" '
 	def anchor(s; c): "f-" + (s | gsub("[^A-Za-z0-9_-]"; "_")) + "-" + (c | gsub("[^A-Za-z0-9_-]"; "_"));
 	def colour: if .missing then "missing" elif .points >= .max then "full" elif .points == 0 then "zero" else "part" end;
 	def num: tostring | if test("[.]") then . else . + ".0" end;
@@ -101,6 +114,12 @@ jq -r '
 			else "<td class=\"\(colour)\"><a href=\"#\(anchor($s; .column))\">\(.points | num)</a></td>" end] | join("")) +
 		"<td>\(.points | num)/\(.max_points)</td></tr>"),
 	"</table>",
+	"<h2>Similar code</h2>",
+	"<p>For a look, never a penalty: the code each student wrote in a lesson (what the kit did not give), comments, whitespace and names normalized, against the kit'"'"'s reference and every other hand-in; pairs at \($sim[0].threshold // "-") or above (1.0: the same).</p>",
+	(if ($sim[0].pairs | length) == 0 then "<p id=\"similar\">no pair flagged</p>"
+	 else "<table id=\"similar\"><tr><th>hand-in</th><th>like</th><th>file</th><th>score</th></tr>" +
+		([$sim[0].pairs[] | "<tr class=\"similar\"><td>\(.a | @html)</td><td>\(.b | @html)</td><td>\(.file | @html)</td><td>\(.score)</td></tr>"] | join("")) +
+		"</table>" end),
 	"<h2>Failures</h2>",
 	(.students[] | .student as $s |
 		"<h3 id=\"\(anchor($s; "all"))\">\($s | @html)</h3>",
@@ -115,4 +134,6 @@ jq -r '
 echo
 column -t -s, <(tr -d '"' <"$out/class.csv")
 echo
+[ -z "${ROSTER:-}" ] || echo "LMS imports: $out/class-canvas.csv $out/class-moodle.csv"
+echo "similar pairs (class.html, never a penalty): $(jq '.pairs | length' "$out/similarity.json")"
 echo "CSV: $out/class.csv  HTML: $out/class.html  per student: $out/students/"

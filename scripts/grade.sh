@@ -57,6 +57,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 solution=${solution:-$top}
+# The build runs from the hand-in's directory: an --out relative to here would be lost.
+case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 [ -d "$solution" ] || { echo "grade.sh: $solution: no such directory" >&2; exit 2; }
 solution=$(cd "$solution" && pwd)
 : "${BATS_TEST_TIMEOUT:=180}" "${STEP_TIMEOUT:=1800}" "${EX_TIMEOUT:=300}"

@@ -207,8 +207,6 @@ static int mount_kernel_filesystems(void)
 
 static int setup_mounts(struct container *c)
 {
-	const char *root;
-
 	/* exercise: 2. make every mount private, make the rootfs a mount point, chdir(2) into it:
 	 *   mount(2) NULL on "/" with MS_REC|MS_PRIVATE: the new namespace's mounts are
 	 *   copies shared with the host's (mount_namespaces(7)), so without this every
@@ -216,6 +214,8 @@ static int setup_mounts(struct container *c)
 	 *   bind-mount (MS_BIND|MS_REC) the rootfs onto itself: pivot_root(2) needs a mount point.
 	 * check: ^mount: under a shared
 	 */
+	const char *root;
+
 	if (mount_traced(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    attach_rootfs(c) < 0 || (root = overlay_mount(rootfs)) == NULL ||
 	    sys("mount", chdir(root), "chdir(\"%s\")", root) < 0)
