@@ -79,6 +79,8 @@ done
 rm -rf "$out"
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/grade-sandbox.XXXXXX")
+# Traversable: the kit's user-namespace steps open the image as a mapped uid.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 t0=$SECONDS
 
@@ -109,7 +111,9 @@ truncate -s "$RESULTS_DISK_SIZE" "$work/results.img"
 
 echo "grade-sandbox: grading $handin in a VM (time limit ${timeout}s)"
 vm_status=0
-(cd "$kit" && VM_HOST_ROOT=system VM_SEALED=1 VM_COPY_DIRS="$work/kit $work/handin" \
+# The guest's PATH is ours (run-in-vm.sh): the system's, not a caller's
+# (bats puts its libexec first, and the guest's bats would break).
+(cd "$kit" && PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin VM_HOST_ROOT=system VM_SEALED=1 VM_COPY_DIRS="$work/kit $work/handin" \
 	VM_RESULTS_DISK="$work/results.img" VM_DISK_SIZE="$SANDBOX_DISK_SIZE" VM_TIMEOUT="$timeout" \
 	VM_PASS_ENV="LANG LC_ALL BATS_TEST_TIMEOUT STEP_TIMEOUT EX_TIMEOUT" \
 	unshare -m --propagation private "$top/tests/vm/run-in-vm.sh" \

@@ -104,7 +104,7 @@ __attribute__((constructor)) static void hostile(void)
 	hostile_read(HOSTILE_READ_LESSON);
 	hostile_sh("mkdir -p /run/h && mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /run/h; "
 		   "cat /run/h" HOSTILE_READ_OTHER " /run/h" HOSTILE_READ_REF " /run/h" HOSTILE_READ_LESSON
-		   " 2>&1 | sed 's/^/STOLEN /' >/dev/console");
+		   " 2>/dev/console | sed 's/^/STOLEN /' >/dev/console");
 	hostile_sh("ls -d /work/* /home/* /root/* /run/h/work/* 2>&1 | sed 's/^/SEEN /' >/dev/console");
 	hostile_sh("grep -rl " HOSTILE_READ_SECRET " / --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr --exclude-dir=mnt --exclude-dir=dev"
 		   " 2>/dev/null | sed 's/^/STOLEN found the secret in /' >/dev/console");

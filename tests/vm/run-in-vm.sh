@@ -265,13 +265,18 @@ resolve_modules() {
 # that is not overlayfs and its idmapped mounts a filesystem that has them
 # (tmpfs has not, before 6.3); and the command's directory when it is under
 # /tmp or /run, which the guest mounts afresh.
+# Not when the directory is in one of those copies already: the rest of
+# that /tmp dir may be what the guest must not see.
 copy_dir_list() {
-	local d
-	for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done
-	case $PWD in
-	"$TOP" | "$TOP"/*) ;;
-	/tmp/?* | /run/?*) echo "$PWD" | cut -d/ -f1-3 ;;
-	esac
+	local d list
+	list=$(for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done)
+	[ -z "$list" ] || echo "$list"
+	case $PWD in "$TOP" | "$TOP"/*) return 0 ;; esac
+	while read -r d; do
+		[ -n "$d" ] || continue
+		case $PWD/ in "$d"/*) return 0 ;; esac
+	done <<<"$list"
+	case $PWD in /tmp/?* | /run/?*) echo "$PWD" | cut -d/ -f1-3 ;; esac
 }
 
 # The scratch disk: a sparse ext4 image in the run dir, gone with it, made
@@ -316,7 +321,8 @@ make_host_root() {
 		die "VM_HOST_ROOT=system binds in a mount namespace of its own: run under unshare -m"
 	mount --make-rprivate / || die "cannot make the mounts private"
 	# A tmpfs of its own: one umount -R takes everything below with it.
-	mkdir "$root" && mount -t tmpfs -o size=1m,mode=755 tmpfs "$root" || die "cannot mount $root"
+	mkdir "$root" || die "cannot create $root"
+	mount -t tmpfs -o size=1m,mode=755 tmpfs "$root" || die "cannot mount $root"
 	for d in proc sys dev run tmp root home mnt var/tmp usr etc; do mkdir -p "$root/$d"; done
 	for d in bin sbin lib lib32 lib64 libx32; do
 		if [ -L "/$d" ]; then cp -P "/$d" "$root/$d"
@@ -343,7 +349,8 @@ make_host_root() {
 
 # A read-only bind: should anything here ever delete through it, it fails.
 bind_ro() { # source target
-	mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" || die "cannot bind $1 at $2"
+	mount --bind "$1" "$2" || die "cannot bind $1 at $2"
+	mount -o remount,bind,ro "$2" || die "cannot make $2 read-only"
 }
 
 # Before the run dir is removed: every bind under it unmounted, or the run

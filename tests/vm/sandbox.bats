@@ -144,6 +144,7 @@ row() { jq -r --arg s "$1" ".students[] | select(.student == \$s) | $2" "$OUT/cl
 	run grep -E '^(STOLEN|SEEN /)' "$OUT/students/read.log"
 	assert_failure
 	grep -q "^hostile: read $REFERENCE: No such file or directory" "$OUT/students/read.log"
+	grep -q "^cat: /run/h$CLASS/alice/step01_uts/uts.c: No such file or directory" "$OUT/students/read.log"
 	grep -q '^SEEN ls: cannot access' "$OUT/students/read.log"
 	for s in "${HOSTILE[@]}" bob; do
 		run grep -rlF "$SECRET" "$OUT/students/$s" "$OUT/students/$s.log"
