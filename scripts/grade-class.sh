@@ -42,6 +42,8 @@ sandbox=$SANDBOX
 case "$sandbox" in vm | none) ;; *) echo "grade-class.sh: SANDBOX must be vm or none, not $sandbox" >&2; exit 2 ;; esac
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || { echo "grade-class.sh: JOBS must be a number" >&2; exit 2; }
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || { echo "grade-class.sh: TIMEOUT must be seconds" >&2; exit 2; }
+[ "$sandbox" != vm ] || [ "$(id -u)" -eq 0 ] ||
+	{ echo "grade-class.sh: SANDBOX=vm needs root (each VM's view of the host is made in a mount namespace); SANDBOX=none grades on this host" >&2; exit 2; }
 class_t0=$SECONDS
 
 mkdir -p "$out"

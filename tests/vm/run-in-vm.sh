@@ -578,11 +578,12 @@ on_signal() {
 }
 
 # The status file from the run share; else the last console marker.
+# VM_SEALED=1: neither; the caller reads the console line itself.
 guest_status() {
 	if [ -s "$RUNDIR/share/status" ]; then
 		cat "$RUNDIR/share/status"
-	else
-		tr -d '\r' 2>/dev/null <"$RUNDIR/console.log" |
+	elif [ -f "$RUNDIR/console.log" ]; then
+		tr -d '\r' <"$RUNDIR/console.log" |
 			sed -n 's/^VM-EXIT-STATUS=\([0-9][0-9]*\)$/\1/p' | tail -n 1
 	fi
 }
@@ -644,6 +645,7 @@ main() {
 		say "error: timed out after ${VM_TIMEOUT}s (VM_TIMEOUT): VM killed"
 		exit 124
 	fi
+	[ "$VM_SEALED" != 1 ] || die "the VM stopped (qemu status $rc); sealed: the command's status is the console's VM-EXIT-STATUS line"
 	die "the VM stopped (qemu status $rc) without the command's status; see the console output above"
 }
 
