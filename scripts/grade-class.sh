@@ -102,7 +102,7 @@ jq -s '
 	| ([$s[].steps[] | select(.missing == null) | .step] | unique) as $steps
 	| ([$s[].practice[]?.name] | unique) as $ex
 	| {steps: $steps, exercises: $ex, students: [$s[] | . as $st
-		| {student, points, max_points, full, note,
+		| {student, points, max_points, full, note, seconds, sandbox,
 		   cells: ([$steps[] as $c | ($st.steps[] | select(.step == $c)) // null
 				| if . == null or .missing then {column: $c, missing: true}
 				  else {column: $c, points, max: 10, note, failed: [$st.tests[] | select(.step == $c and .status == "fail") | .test]} end]
