@@ -14,7 +14,11 @@
 #   make grade [SOLUTION=DIR] [STEP=03]   the score table, JSON and JUnit (build/grade/); the
 #                   exNN_* directories in SOLUTION are graded too
 #   make grade CLASS=DIR [STEP=03]   every student's hand-in (DIR/NAME/step*, ex*):
-#                   build/grade/class.csv, class.html, students/NAME/results.json
+#                   build/grade/class.csv, class.html, students/NAME/results.json; each
+#                   hand-in in a throwaway VM of its own (JOBS=N at once, TIMEOUT=S each;
+#                   SANDBOX=none: on this host, one after another)
+#   make check-sandbox   a class of hostile hand-ins graded in VMs: the host unchanged,
+#                   the good hand-ins get full marks
 #   make exercise STEP=03 DEST=DIR   a learner's starting point: step 03, its new layer as TODOs
 #   make exercise EX=1 DEST=DIR      the starter of practice exercise 1..4: DIR/ex01_namespaces
 #   make handout DEST=DIR [FROM=03]  the student edition: steps before FROM whole, the others
@@ -117,10 +121,13 @@ soak: deps
 # built from there and run against the kit's own tests of that step; each
 # exNN_* directory graded by scripts/grade-practice.sh. CLASS=DIR: every
 # subdirectory of DIR is one student's SOLUTION, graded in a run of its own
-# (scripts/grade-class.sh), into one table.
+# (scripts/grade-class.sh), into one table; each in a VM of its own
+# (scripts/grade-sandbox.sh) unless SANDBOX=none.
 grade: deps
 	@$(MAKE) --no-print-directory all test-tools
-	@if [ -n "$(CLASS)" ]; then exec scripts/grade-class.sh $(if $(STEP),--step $(STEP)) "$(CLASS)"; fi; \
+	@if [ -n "$(CLASS)" ] && [ "$(SANDBOX)" != none ]; then scripts/deps.sh --vm; fi
+	@if [ -n "$(CLASS)" ]; then exec env SANDBOX="$(SANDBOX)" JOBS="$(JOBS)" TIMEOUT="$(TIMEOUT)" \
+		scripts/grade-class.sh $(if $(STEP),--step $(STEP)) "$(CLASS)"; fi; \
 	 scripts/grade.sh $(if $(STEP),--step $(STEP)) $(SOLUTION)
 
 # A skeleton derived from the solution's /* exercise: */ markers; EX=N: the
@@ -161,6 +168,13 @@ check-vm:
 	@$(MAKE) --no-print-directory all test-tools
 	@VM_TIMEOUT=$${VM_TIMEOUT:-1200} tests/vm/run-in-vm.sh $(if $(filter 1,$(NESTED)),--nested-cgroup) \
 		tests/run.sh --from $(VM_FROM) --last --filter '$(if $(filter 1,$(NESTED)),$(VM_NESTED_FILTER),$(VM_FILTER))'
+
+# Hostile hand-ins (deleting a host file, kill -9 -1, a fork bomb, a full
+# disk, a flushed nftables ruleset, reading others' work) graded in VMs.
+check-sandbox:
+	@scripts/deps.sh --vm
+	@$(MAKE) --no-print-directory all test-tools
+	@bats tests/vm/sandbox.bats
 
 # A machine of one's own, for a learner without root (tests/vm/README.md): the
 # kit built here, as the user, then a root shell in a throwaway VM with a copy
@@ -236,4 +250,4 @@ clean:
 	for s in $(STEPS); do $(MAKE) -C $$s clean; done
 	rm -rf tests/tools/bin build
 
-.PHONY: all help $(STEPS) deps rootfs test-tools check check-vm check-nested vm grade exercise handout fuzz mutate demo analyze soak bench diff reset-host clean
+.PHONY: all help $(STEPS) deps rootfs test-tools check check-vm check-sandbox check-nested vm grade exercise handout fuzz mutate demo analyze soak bench diff reset-host clean

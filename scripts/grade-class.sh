@@ -4,9 +4,15 @@
 # and/or exNN_* practice exercises) into one table.
 #
 # Each student is graded by a run of scripts/grade.sh of its own (its own
-# build, timeouts and host snapshots, per step and per exercise), bounded as
-# a whole by STUDENT_TIMEOUT: one student's broken build, hang or leftover is
-# charged to that student alone. Writes, in DIR (build/grade):
+# build, timeouts and host snapshots, per step and per exercise): one
+# student's broken build, hang or leftover is charged to that student alone.
+# SANDBOX=vm (the default): that run is inside a throwaway VM of its own
+# (scripts/grade-sandbox.sh): the hand-in's programs never run on this host;
+# TIMEOUT (seconds, default STUDENT_TIMEOUT) bounds each VM, and a VM that
+# dies, hangs or writes no results gives that student a row of 0 with the
+# reason; JOBS=N runs N VMs side by side. SANDBOX=none: on this host, one
+# student after another, each bounded by STUDENT_TIMEOUT (7200 s): for a
+# learner grading their own work. Writes, in DIR (build/grade):
 #	students/NAME/results.json, junit.xml   each student's, as make grade's
 #	students/NAME.log                       what grading printed
 #	class.csv    one line per student: points per step and exercise, total
@@ -36,7 +42,14 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$class" ] && [ -d "$class" ] || { echo "usage: grade-class.sh [--step NN] CLASS-DIR" >&2; exit 2; }
 class=$(cd "$class" && pwd)
-: "${STUDENT_TIMEOUT:=7200}"
+: "${STUDENT_TIMEOUT:=7200}" "${TIMEOUT:=$STUDENT_TIMEOUT}" "${JOBS:=1}" "${SANDBOX:=vm}"
+sandbox=$SANDBOX
+case "$sandbox" in vm | none) ;; *) echo "grade-class.sh: SANDBOX must be vm or none, not $sandbox" >&2; exit 2 ;; esac
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || { echo "grade-class.sh: JOBS must be a number" >&2; exit 2; }
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || { echo "grade-class.sh: TIMEOUT must be seconds" >&2; exit 2; }
+[ "$sandbox" != vm ] || [ "$(id -u)" -eq 0 ] ||
+	{ echo "grade-class.sh: SANDBOX=vm needs root (each VM's view of the host is made in a mount namespace); SANDBOX=none grades on this host" >&2; exit 2; }
+class_t0=$SECONDS
 
 mkdir -p "$out"
 rm -rf "$out/students" "$out/class.csv" "$out/class.html"
@@ -44,22 +57,49 @@ mkdir -p "$out/students"
 all=$out/students.ndjson
 : >"$all"
 
+# grade_student NAME DIR: one student's row, in students/NAME.row.
+grade_student() {
+	local name=$1 dir=$2 status=0 t0=$SECONDS why
+	if [ "$sandbox" = vm ]; then
+		"$top/scripts/grade-sandbox.sh" "${step_args[@]}" ${filter:+--filter "$filter"} --timeout "$TIMEOUT" \
+			--out "$out/students/$name" "$dir" >"$out/students/$name.log" 2>&1 || status=$?
+	else
+		timeout -k 10 "$STUDENT_TIMEOUT" "$top/scripts/grade.sh" "${step_args[@]}" ${filter:+--filter "$filter"} \
+			--out "$out/students/$name" "$dir" >"$out/students/$name.log" 2>&1 || status=$?
+	fi
+	if [ -f "$out/students/$name/results.json" ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ] && [ "$status" -ne 3 ]; then
+		jq -c --arg name "$name" --arg sandbox "$sandbox" --argjson s "$((SECONDS - t0))" \
+			'{student: $name} + . + {sandbox: $sandbox, seconds: $s}' "$out/students/$name/results.json" >"$out/students/$name.row"
+		jq -r --arg name "$name" --argjson s "$((SECONDS - t0))" '"=== student \($name): \(.points)/\(.max_points) (\($s) s)"' \
+			"$out/students/$name/results.json"
+	else
+		if [ -s "$out/students/$name/stopped" ]; then why=$(head -n 1 "$out/students/$name/stopped")
+		elif [ "$sandbox" = vm ]; then why="grading in the VM stopped (exit $status)"
+		else why="grading stopped after ${STUDENT_TIMEOUT}s (exit $status)"; fi
+		echo "=== student $name: grading stopped: $why: see $out/students/$name.log"
+		jq -cn --arg name "$name" --arg why "$why" --arg sandbox "$sandbox" --argjson s "$((SECONDS - t0))" \
+			'{student: $name, points: 0, max_points: 0, full: false, note: $why, steps: [], practice: [], tests: [],
+			  sandbox: $sandbox, seconds: $s}' >"$out/students/$name.row"
+	fi
+}
+
+# Up to JOBS students at once (each its own VM; on the host, SANDBOX=none,
+# one at a time: the kit's tests share the host's bridge and cgroups).
+names=()
 for dir in "$class"/*/; do
 	dir=${dir%/} name=$(basename "$dir")
 	[[ $name =~ ^[A-Za-z0-9._@+-]+$ ]] || { echo "grade-class.sh: skipping $name: not a plain name" >&2; continue; }
-	echo "=== student $name"
-	status=0
-	timeout -k 10 "$STUDENT_TIMEOUT" "$top/scripts/grade.sh" "${step_args[@]}" ${filter:+--filter "$filter"} \
-		--out "$out/students/$name" "$dir" >"$out/students/$name.log" 2>&1 || status=$?
-	if [ -f "$out/students/$name/results.json" ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ]; then
-		jq -c --arg name "$name" '{student: $name} + .' "$out/students/$name/results.json" >>"$all"
-		jq -r '"  \(.points)/\(.max_points)"' "$out/students/$name/results.json"
+	names+=("$name")
+	if [ "$sandbox" = vm ]; then
+		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+		grade_student "$name" "$dir" &
 	else
-		echo "  grading stopped (exit $status): see $out/students/$name.log"
-		jq -cn --arg name "$name" --arg why "grading stopped after ${STUDENT_TIMEOUT}s (exit $status)" \
-			'{student: $name, points: 0, max_points: 0, full: false, note: $why, steps: [], practice: [], tests: []}' >>"$all"
+		grade_student "$name" "$dir"
 	fi
 done
+wait
+for name in ${names[@]+"${names[@]}"}; do cat "$out/students/$name.row" >>"$all"; done
+echo "graded ${#names[@]} students in $((SECONDS - class_t0)) s (SANDBOX=$sandbox, JOBS=$JOBS)"
 
 # The columns: every step some student handed in, then every exercise.
 jq -s '
@@ -67,7 +107,7 @@ jq -s '
 	| ([$s[].steps[] | select(.missing == null) | .step] | unique) as $steps
 	| ([$s[].practice[]?.name] | unique) as $ex
 	| {steps: $steps, exercises: $ex, students: [$s[] | . as $st
-		| {student, points, max_points, full, note,
+		| {student, points, max_points, full, note, seconds, sandbox,
 		   cells: ([$steps[] as $c | ($st.steps[] | select(.step == $c)) // null
 				| if . == null or .missing then {column: $c, missing: true}
 				  else {column: $c, points, max: 10, note, failed: [$st.tests[] | select(.step == $c and .status == "fail") | .test]} end]

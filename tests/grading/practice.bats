@@ -162,7 +162,9 @@ hand_in() {
 	sed -i 's|^\treturn sys("uts", sethostname(|\tif (fork() == 0) { for (int fd = 0; fd < 1024; fd++) close(fd); for (;;) pause(); }\n&|' \
 		"$CLASS"/carol/step01_*/uts.c
 	grep -q 'for (;;) pause' "$CLASS"/carol/step01_*/uts.c
-	run env GRADE_FILTER='^(cli: --help|uts: the hostname inside is|pid: COMMAND is PID 1)' \
+	# On this host (SANDBOX=none): the hand-ins are the kit's own; the VM
+	# sandbox is tests/vm/sandbox.bats's (make check-sandbox).
+	run env SANDBOX=none GRADE_FILTER='^(cli: --help|uts: the hostname inside is|pid: COMMAND is PID 1)' \
 		"$KIT_TOP/scripts/grade-class.sh" --out "$out" "$CLASS"
 	echo "$output"
 	assert_success

@@ -44,6 +44,15 @@
 #   VM_APPEND      more kernel command line parameters
 #   VM_9P_CACHE    9p cache mode of the host's / (default loose: it is
 #                  read-only in the guest, and caching makes it much faster)
+#   VM_HOST_ROOT   what the guest sees of the host: / (default), or system:
+#                  only /usr, /etc (less what only root may read) and the
+#                  kernel's modules, put together in a private mount
+#                  namespace (run under unshare -m): no home, no /work, no
+#                  /tmp; the copies are the only other host files inside
+#   VM_SEALED=1    for untrusted commands: the run share is read-only, no
+#                  console.log (the status comes from the console line),
+#                  so the guest can write nothing on the host but its disks
+#   VM_RESULTS_DISK a raw file the guest gets as /dev/vdb, for results
 # Exit status: COMMAND's; 124 on timeout; 125 when the VM itself fails.
 set -euo pipefail
 
@@ -61,6 +70,9 @@ VM_PASS_ENV=${VM_PASS_ENV:-CI LANG LC_ALL}
 VM_9P_CACHE=${VM_9P_CACHE:-loose}
 VM_KVM_PROBE_TIMEOUT=${VM_KVM_PROBE_TIMEOUT:-10}
 VM_DISK_SIZE=${VM_DISK_SIZE:-4G}
+VM_HOST_ROOT=${VM_HOST_ROOT:-/}
+VM_SEALED=${VM_SEALED:-0}
+VM_RESULTS_DISK=${VM_RESULTS_DISK:-}
 BUSYBOX=/bin/busybox
 
 # Loaded at boot, each after the modules it depends on (modules.dep).  The
@@ -253,13 +265,18 @@ resolve_modules() {
 # that is not overlayfs and its idmapped mounts a filesystem that has them
 # (tmpfs has not, before 6.3); and the command's directory when it is under
 # /tmp or /run, which the guest mounts afresh.
+# Not when the directory is in one of those copies already: the rest of
+# that /tmp dir may be what the guest must not see.
 copy_dir_list() {
-	local d
-	for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done
-	case $PWD in
-	"$TOP" | "$TOP"/*) ;;
-	/tmp/?* | /run/?*) echo "$PWD" | cut -d/ -f1-3 ;;
-	esac
+	local d list
+	list=$(for d in ${VM_COPY_DIRS-$TOP}; do realpath -m "$d"; done)
+	[ -z "$list" ] || echo "$list"
+	case $PWD in "$TOP" | "$TOP"/*) return 0 ;; esac
+	while read -r d; do
+		[ -n "$d" ] || continue
+		case $PWD/ in "$d"/*) return 0 ;; esac
+	done <<<"$list"
+	case $PWD in /tmp/?* | /run/?*) echo "$PWD" | cut -d/ -f1-3 ;; esac
 }
 
 # The scratch disk: a sparse ext4 image in the run dir, gone with it, made
@@ -287,11 +304,72 @@ make_copies() {
 	rm -rf "$stage"
 }
 
+# VM_HOST_ROOT=system: the host's system files only, bound into the run
+# dir in this process's own mount namespace (gone with it, never the host's):
+# /usr and its merged-usr links, /etc less the files only root may read
+# (/etc/shadow: passwords locked, as guest-init.sh makes it for a plain
+# user), the kernel modules; empty dirs for the guest's own mounts.
+make_host_root() {
+	local root=$RUNDIR/hostroot d f
+	HOST_ROOT=/ GUEST_MODDIR=$MODDIR
+	case $VM_HOST_ROOT in
+	/) return 0 ;;
+	system) ;;
+	*) die "VM_HOST_ROOT must be / or system, not '$VM_HOST_ROOT'" ;;
+	esac
+	[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] ||
+		die "VM_HOST_ROOT=system binds in a mount namespace of its own: run under unshare -m"
+	mount --make-rprivate / || die "cannot make the mounts private"
+	# A tmpfs of its own: one umount -R takes everything below with it.
+	mkdir "$root" || die "cannot create $root"
+	mount -t tmpfs -o size=1m,mode=755 tmpfs "$root" || die "cannot mount $root"
+	for d in proc sys dev run tmp root home mnt var/tmp usr etc; do mkdir -p "$root/$d"; done
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [ -L "/$d" ]; then cp -P "/$d" "$root/$d"
+		elif [ -d "/$d" ]; then mkdir "$root/$d" && bind_ro "/$d" "$root/$d"; fi
+	done
+	bind_ro /usr "$root/usr"
+	bind_ro /etc "$root/etc"
+	awk -F: '{ print $1 ":*:19000:0:99999:7:::" }' /etc/passwd >"$RUNDIR/shadow"
+	awk -F: '{ print $1 ":*::" $4 }' /etc/group >"$RUNDIR/gshadow"
+	chmod 600 "$RUNDIR/shadow" "$RUNDIR/gshadow"
+	while IFS= read -r -d '' f; do
+		case $f in
+		/etc/shadow | /etc/gshadow) bind_ro "$RUNDIR/${f#/etc/}" "$root$f" ;;
+		*) if [ -d "$f" ]; then mount -t tmpfs -o ro,size=4k,mode=700 tmpfs "$root$f" || die "cannot hide $f"
+		   else bind_ro /dev/null "$root$f"; fi ;;
+		esac
+	done < <(find /etc -xdev ! -perm -o=r \( -type f -o -type d \) -prune -print0)
+	# Not at their host path (the kit's build/vm): no trace of the kit.
+	GUEST_MODDIR=/mnt/kernel-modules
+	mkdir -p "$root$GUEST_MODDIR"
+	bind_ro "$MODDIR" "$root$GUEST_MODDIR"
+	HOST_ROOT=$root
+}
+
+# A read-only bind: should anything here ever delete through it, it fails.
+bind_ro() { # source target
+	mount --bind "$1" "$2" || die "cannot bind $1 at $2"
+	mount -o remount,bind,ro "$2" || die "cannot make $2 read-only"
+}
+
+# Before the run dir is removed: every bind under it unmounted, or the run
+# dir stays (rm -rf through a bind of /usr would empty the host's).
+unmount_host_root() {
+	local root=$RUNDIR/hostroot
+	[ -d "$root" ] || return 0
+	umount -R "$root" 2>/dev/null || umount -Rl "$root" 2>/dev/null || true
+	if awk -v r="$root" '$5 == r || index($5, r "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+		say "error: mounts remain under $root: $RUNDIR is left in place"
+		return 1
+	fi
+}
+
 write_vm_conf() { # file
 	{
 		printf 'VM_KVER=%s\n' "$KVER"
 		printf 'VM_MODULES="%s"\n' "${MODULES[*]}"
-		printf 'VM_HOST_MODDIR=%s\n' "$MODDIR"
+		printf 'VM_HOST_MODDIR=%s\n' "$GUEST_MODDIR"
 		printf 'VM_9P_CACHE=%s\n' "$VM_9P_CACHE"
 		printf 'VM_COPY_DIRS="%s"\n' "$COPY_DIRS"
 		printf 'VM_INTERACTIVE=%s\n' "$INTERACTIVE"
@@ -438,9 +516,15 @@ accel_args() {
 # qemu's monitor (Ctrl-A c; Ctrl-A x quits); timeout --foreground keeps
 # qemu in the terminal's foreground process group, or it could not read.
 start_vm() { # initramfs
-	local accel con=stdio,id=con,signal=off,logfile=$RUNDIR/console.log
-	local -a tty=(--kill-after=10) mon=()
+	local accel con=stdio,id=con,signal=off run_ro=""
+	local -a tty=(--kill-after=10) mon=() results=()
 	accel=$(accel_args)
+	if [ "$VM_SEALED" = 1 ]; then
+		run_ro=,readonly=on
+	else
+		con+=,logfile=$RUNDIR/console.log
+	fi
+	[ -z "$VM_RESULTS_DISK" ] || results=(-drive "file=$VM_RESULTS_DISK,format=raw,if=virtio,cache=writethrough")
 	if [ "$INTERACTIVE" = 1 ]; then
 		con+=,mux=on
 		mon=(-mon "chardev=con,mode=readline")
@@ -455,11 +539,11 @@ start_vm() { # initramfs
 		$accel -m "$VM_MEM" -smp "$VM_SMP" \
 		-display none -nic none -pidfile "$RUNDIR/qemu.pid" \
 		-chardev "$con" -serial chardev:con "${mon[@]}" \
-		-drive "file=$RUNDIR/disk.img,format=raw,if=virtio,cache=unsafe" \
+		-drive "file=$RUNDIR/disk.img,format=raw,if=virtio,cache=unsafe" "${results[@]}" \
 		-kernel "$VMLINUZ" -initrd "$1" -append "$KERNEL_CMDLINE" \
-		-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
+		-fsdev "local,id=hostroot,path=$HOST_ROOT,security_model=passthrough,readonly=on,multidevs=remap" \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-		-fsdev "local,id=hostrun,path=$RUNDIR/share,security_model=none" \
+		-fsdev "local,id=hostrun,path=$RUNDIR/share,security_model=none$run_ro" \
 		-device virtio-9p-pci,fsdev=hostrun,mount_tag=hostrun \
 		<&"$TTY_IN" &
 	VM_PID=$!
@@ -485,7 +569,7 @@ cleanup() {
 	stop_vm
 	# A qemu killed in raw mode leaves the terminal so.
 	[ -z "$TTY_SAVED" ] || stty "$TTY_SAVED" 2>/dev/null || true
-	[ -z "$RUNDIR" ] || rm -rf "$RUNDIR"
+	[ -z "$RUNDIR" ] || ! unmount_host_root || rm -rf "$RUNDIR"
 }
 
 on_signal() {
@@ -494,11 +578,12 @@ on_signal() {
 }
 
 # The status file from the run share; else the last console marker.
+# VM_SEALED=1: neither; the caller reads the console line itself.
 guest_status() {
 	if [ -s "$RUNDIR/share/status" ]; then
 		cat "$RUNDIR/share/status"
-	else
-		tr -d '\r' <"$RUNDIR/console.log" 2>/dev/null |
+	elif [ -f "$RUNDIR/console.log" ]; then
+		tr -d '\r' <"$RUNDIR/console.log" |
 			sed -n 's/^VM-EXIT-STATUS=\([0-9][0-9]*\)$/\1/p' | tail -n 1
 	fi
 }
@@ -537,6 +622,7 @@ main() {
 	trap 'exit 141' PIPE # our output is gone: no message, just clean up
 	choose_accel
 	mkdir "$RUNDIR/share"
+	make_host_root
 	make_copies
 	build_initramfs "$RUNDIR/initramfs.cpio"
 	write_cmd "$RUNDIR/share/cmd.sh" "$@"
@@ -559,6 +645,7 @@ main() {
 		say "error: timed out after ${VM_TIMEOUT}s (VM_TIMEOUT): VM killed"
 		exit 124
 	fi
+	[ "$VM_SEALED" != 1 ] || die "the VM stopped (qemu status $rc); sealed: the command's status is the console's VM-EXIT-STATUS line"
 	die "the VM stopped (qemu status $rc) without the command's status; see the console output above"
 }
 
