@@ -80,7 +80,7 @@ static const char *option_given[NLAYERS];  /* the first each layer was given */
 static int refuse_left_out(size_t i, const char *option)
 {
 	return fail(layers[i]->name, "--%s: the %s layer is left out (its namespace is the "
-		    "host's), nothing to apply it to", option, layers[i]->name);
+		    "host's or joined), nothing to apply it to", option, layers[i]->name);
 }
 
 static int set_option(const struct layer_option *o, const char *value)
@@ -224,6 +224,8 @@ static int child_main(void *arg)
 	if (read(go_pipe[0], &go, 1) != 1)
 		_exit(EXIT_KIT_ERROR);  /* the parent failed and has reported why */
 	close(go_pipe[0]);
+	if (join_user_namespace() < 0)  /* a joined one (oci_namespaces.c); else nothing */
+		_exit(EXIT_KIT_ERROR);
 
 	for (size_t i = 0; i < NLAYERS; i++)
 		if (layers[i]->in_child && !skipped(layers[i]) && layers[i]->in_child(c) < 0)
@@ -330,10 +332,19 @@ int launch_container(struct container *c)
 
 	if (sys("container", pipe2(go_pipe, O_CLOEXEC), "pipe2()") < 0)
 		goto fail;
-	c->child_pid = clone(child_main, child_stack + STACK_SIZE, flags, c);
-	if (sys("container", c->child_pid, "clone(flags=%#x)", flags) < 0) {
+	/* Namespaces joined by path: the child is born in them (oci_namespaces.c). */
+	if (enter_joined_namespaces(flags) < 0) {
 		close(go_pipe[0]);
 		close(go_pipe[1]);
+		goto fail;
+	}
+	c->child_pid = clone(child_main, child_stack + STACK_SIZE, flags, c);
+	if (leave_joined_namespaces(c->child_pid) < 0 ||
+	    sys("container", c->child_pid, "clone(flags=%#x)", flags) < 0) {
+		close(go_pipe[0]);
+		close(go_pipe[1]);
+		if (c->child_pid > 0)
+			wait_for_exit(c->child_pid);
 		goto fail;
 	}
 	close(go_pipe[0]);

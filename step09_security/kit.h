@@ -66,8 +66,13 @@ struct layer {
 	                                               also when they failed halfway */
 };
 
-/* CLONE_NEW* flags to leave out (--userns host): such a layer's phases are skipped too. */
+/* CLONE_NEW* flags to leave out (--userns host, or joined): such a layer's phases are skipped too. */
 extern int shared_with_host;
+/* step08, oci_namespaces.c: linux.namespaces[].path, joined with setns(2), not created. */
+extern int joined_namespaces;              /* their CLONE_NEW* flags, also in shared_with_host */
+int enter_joined_namespaces(int flags);    /* the parent, right before clone(flags) */
+int leave_joined_namespaces(pid_t child);  /* right after: back in its own; kills child if not */
+int join_user_namespace(void);             /* the child, first of all */
 
 extern const struct layer uts_layer;
 extern const struct layer pid_layer;

@@ -94,6 +94,8 @@ static int check_created_namespaces(void)
 		struct stat st;
 		bool created, listed = to_init.config->namespaces & (1u << n);
 
+		if (namespace_joined(n))  /* by path: maybe the host's own (oci_namespaces.c) */
+			continue;
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", namespace_types[n].proc);
 		created = stat(path, &st) == 0 && st.st_ino != to_init.host_ns[n];
 		if (created != listed)

@@ -23,6 +23,8 @@ int set_cgroupns(const char *arg);         /* oci_cgroup.c: --cgroupns host */
 int set_cgroup_parent(const char *arg);    /* --cgroup-parent (docker's) */
 int set_cgroups_path(const char *arg);     /* --cgroups-path (linux.cgroupsPath) */
 int set_userns(const char *value);         /* oci_userns.c: --userns host */
+int set_join_namespace(const char *value);  /* oci_namespaces.c: --join-namespace TYPE:PATH */
+bool namespace_joined(int n);               /* namespace_types[n] is joined by path */
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"

@@ -231,6 +231,8 @@ const struct layer_option oci_options[] = {
 	  set_userns },  /* oci_userns.c */
 	{ "cgroupns", "MODE", "private (default): a new cgroup namespace; host: the host's",
 	  set_cgroupns },  /* oci_cgroup.c, the three */
+	{ "join-namespace", "TYPE:PATH", "join the namespace at PATH (/proc/PID/ns/TYPE) instead "
+	  "of creating one", set_join_namespace },  /* oci_namespaces.c */
 	{ "cgroup-parent", "DIR", "the cgroup to make the container's in (default: container-kit; "
 	  "relative: below the kit's own)", set_cgroup_parent },
 	{ "cgroups-path", "PATH", "the container's cgroup itself, as config.json's "
@@ -602,9 +604,10 @@ static int share_namespace(int n)
 }
 
 /*
- * Exactly the types listed are new. An unlisted one is the runtime's own:
- * a layer that can leave its namespace out is told so (--userns host);
- * the others always create theirs, and refuse to go without.
+ * Exactly the types listed are the container's: new, or joined when the
+ * entry has a path (--join-namespace, oci_namespaces.c). An unlisted one is
+ * the runtime's own: a layer that can leave its namespace out is told so
+ * (--userns host); the others always create theirs, and refuse to go without.
  */
 static int check_namespaces(json_t *linux_obj, struct oci_config *config)
 {
@@ -627,9 +630,17 @@ static int check_namespaces(json_t *linux_obj, struct oci_config *config)
 				   "cgroup, time)", json_string_value(type));
 		if (config->namespaces & (1u << n))
 			return bad(where, "type \"%s\": listed twice", json_string_value(type));
-		if (path)
-			return bad(where, "path: joining an existing namespace is not supported by "
-				   "this program");
+		if (path && n != NS_TIME) {
+			char join[PATH_MAX + 16];
+			snprintf(join, sizeof(join), "%s:%s", namespace_types[n].proc,
+				 json_string_value(path));
+			if (apply(where, "join-namespace", join) < 0)
+				return -1;
+		}
+		/* A new network namespace is all runc makes (and lo up): the engine wires it. */
+		if (n == NS_NET && !path && has_layer_option("net") &&
+		    apply(where, "net", "none") < 0)
+			return -1;
 		config->namespaces |= 1u << n;
 	}
 	for (int n = 0; n < NNAMESPACE_TYPES; n++) {

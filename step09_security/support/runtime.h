@@ -24,6 +24,8 @@ int set_cgroup_parent(const char *arg);    /* --cgroup-parent (docker's) */
 int set_cgroups_path(const char *arg);     /* --cgroups-path (linux.cgroupsPath) */
 int set_device_rule(const char *arg);      /* device_rules.c: --device-rule (linux.resources.devices) */
 int set_userns(const char *value);         /* oci_userns.c: --userns host */
+int set_join_namespace(const char *value);  /* oci_namespaces.c: --join-namespace TYPE:PATH */
+bool namespace_joined(int n);               /* namespace_types[n] is joined by path */
 
 /* The runtime-spec version this program follows; it reads configs of 1.0.x-1.2.x. */
 #define OCI_VERSION "1.2.0"
@@ -156,6 +158,7 @@ int print_features(const struct options *o);  /* features.c */
 int check_hooks(json_t *hooks, const char *file);
 int run_hooks(json_t *hooks, const char *kind, json_t *state, bool fatal);
 json_t *bundle_hooks(const char *bundle);
+int run_start_container(const struct state *st);
 int run_poststart(const struct state *st);
 int delete_and_run_poststop(const struct state *st);
 

@@ -56,7 +56,8 @@ int set_sysctl(const char *value)
 		return fail("security", "--sysctl %s: not a setting of a namespace of the "
 			    "container's own (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, "
 			    "net.*): it would change the host", sysctls[count].key);
-	if (namespace_of(sysctls[count].key) & shared_with_host)
+	/* A joined namespace is the container's too: runc writes the key there. */
+	if (namespace_of(sysctls[count].key) & shared_with_host & ~joined_namespaces)
 		return fail("security", "--sysctl %s: the container shares that namespace with "
 			    "the host", sysctls[count].key);
 	sysctls[count++].value = equals + 1;

@@ -271,11 +271,134 @@ probe_script() {
 createRuntime {"status":"creating","id":"hk1","pid":true}
 poststart {"status":"running","id":"hk1","pid":true}
 poststop {"status":"stopped","id":"hk1","pid":false}'
-	# A failing createRuntime hook fails create and undoes it; createContainer is refused.
+	# A failing createRuntime hook fails create and undoes it; an unknown kind is refused.
 	edit_config '.hooks.createRuntime = [{path: "/bin/false"}]'
 	assert_refused hk2 "hooks.createRuntime[0] /bin/false: failed (exit 1)"
-	edit_config 'del(.hooks.createRuntime) | .hooks.createContainer = [{path: "/bin/true"}]'
-	assert_refused hk3 "hooks.createContainer: not supported by this program"
+	edit_config 'del(.hooks.createRuntime) | .hooks.createContainers = [{path: "/bin/true"}]'
+	assert_refused hk3 "hooks.createContainers: not a hook of runtime-spec 1.2"
+	assert_nothing_left
+}
+
+@test "oci: createContainer and startContainer run in the container's namespaces, as under runc" {
+	# createContainer: a host program (runc runs it before pivot_root), in the
+	# container's network and UTS namespaces (runc's, before the hostname is
+	# set); startContainer: the container's own sh, in its root, before
+	# process.args runs.
+	local hook=$BATS_TEST_TMPDIR/in-hook.sh id out
+	printf '#!/bin/sh\necho "$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/uts)" >"$1"\n' >"$hook"
+	chmod +x "$hook"
+	edit_config --arg hook "$hook" --arg out "$BATS_TEST_TMPDIR/created" '.hostname = "hooked"
+		| .hooks.createContainer = [{path: $hook, args: ["in-hook.sh", $out]}]
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c",
+			"{ hostname; readlink /proc/self/ns/net; ls /etc/kit-hook-probe; } >/dev/shm/started 2>&1"]}]'
+	set_script 'sleep 1000'
+	touch "$BATS_TEST_TMPDIR/rootfs/etc/kit-hook-probe"  # in the container's root only
+	for id in runc-hk kit-hk; do
+		if [ "$id" = runc-hk ]; then
+			RUNC_IDS+=("$id")
+			runc --root "$RUNC_ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&-
+			runc --root "$RUNC_ROOT" start "$id"
+			pid=$(runc --root "$RUNC_ROOT" state "$id" | jq .pid)
+			out=$(runc --root "$RUNC_ROOT" exec "$id" cat /dev/shm/started)
+		else
+			IDS+=("$id")
+			rt create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&-
+			rt start "$id"
+			pid=$(rt state "$id" | jq .pid)
+			out=$(rt exec "$id" cat /dev/shm/started)
+		fi
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/created")" \
+			"$(readlink "/proc/$pid/ns/net") $(readlink "/proc/$pid/ns/uts")"
+		assert_equal "$out" "hooked
+$(readlink "/proc/$pid/ns/net")
+/etc/kit-hook-probe"
+	done
+	rt delete --force kit-hk
+	# A failing startContainer hook fails start, as runc's does.
+	edit_config '.hooks.startContainer = [{path: "/bin/false"}] | del(.hooks.createContainer)'
+	IDS+=(hk4)
+	rt create --bundle "$BUNDLE" hk4 </dev/null >/dev/null 2>&1 3>&-
+	run rt start hk4
+	assert_equal "$status" 125
+	assert_output --partial "hooks.startContainer[0] /bin/false: failed (exit 1)"
+	rt delete --force hk4
+	assert_nothing_left
+}
+
+# The namespaces of a running kit container, ID, by /proc/PID/ns/TYPE, as config.json's paths.
+join_config() {
+	local pid=$1
+	edit_config --arg pid "$pid" --argjson types "$2" 'del(.hostname)
+		| .linux.namespaces |= map(if (.type | IN($types[])) then
+			. + {path: ("/proc/" + $pid + "/ns/" + ({network: "net", mount: "mnt"}[.type] // .type))}
+			else . end)'
+}
+
+@test "oci: linux.namespaces[].path joins a running container's namespaces, as under runc" {
+	set_script 'sleep 1000'
+	IDS+=(first)
+	rt create --bundle "$BUNDLE" first </dev/null >/dev/null 2>&1 3>&-
+	rt start first
+	local pid t expected=""
+	pid=$(rt state first | jq .pid)
+	# pid, network, ipc, uts joined; mount new (the rootfs); cgroup the host's, joined too.
+	join_config "$pid" '["pid", "network", "ipc", "uts"]'
+	edit_config --arg pid "$pid" '.linux.namespaces += [{type: "cgroup", path: "/proc/\($pid)/ns/cgroup"}]'
+	set_script 'for t in pid net ipc uts cgroup; do readlink /proc/self/ns/$t; done; hostname
+		ps -o pid,comm | grep -c sleep'
+	for t in pid net ipc uts cgroup; do expected+="$(readlink "/proc/$pid/ns/$t")"$'\n'; done
+	run_both joiner
+	assert_same_as_runc
+	assert_equal "$KIT_OUTPUT" "${expected}runc
+1"
+	[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || fail "first has no mount namespace"
+	# Joined, the layers that would create them skipped: no hostname to set (the uts layer's).
+	edit_config '.hostname = "other"'
+	assert_refused joiner2 "--hostname: the uts layer is left out (its namespace is the host's or joined)"
+	rt delete --force first
+	assert_nothing_left
+}
+
+@test "oci: a namespace path that is gone, not a namespace, or of another type is refused, saying which" {
+	set_script 'sleep 1000'
+	IDS+=(first)
+	rt create --bundle "$BUNDLE" first </dev/null >/dev/null 2>&1 3>&-
+	local pid
+	pid=$(rt state first | jq .pid)
+	edit_config '.linux.namespaces |= map(if .type == "network" then . + {path: "/etc/hostname"} else . end)'
+	assert_refused bad1 "--join-namespace net:/etc/hostname: not a namespace file (setns(2) would say EINVAL)"
+	edit_config --arg p "/proc/$pid/ns/ipc" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	assert_refused bad2 "--join-namespace net:/proc/$pid/ns/ipc: the wrong type, a ipc namespace, not a net one"
+	rt delete --force first
+	edit_config --arg p "/proc/$pid/ns/net" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+	assert_refused bad3 "--join-namespace net:/proc/$pid/ns/net: no such file (gone: the process whose namespace it named has exited"
+	# runc refuses the three too.
+	RUNC_IDS+=(bad3)
+	run runc --root "$RUNC_ROOT" run --bundle "$BUNDLE" bad3
+	assert_failure
+	# A user namespace joined while others are created would own none of them.
+	edit_config 'del(.linux.namespaces[] | select(.type == "network" and .path))
+		| .linux.namespaces += [{type: "network"}, {type: "user", path: "/proc/self/ns/user"}]
+		| .linux.uidMappings = [] | .linux.gidMappings = []'
+	assert_refused bad4 "--join-namespace user: the other namespaces must be joined too"
+	assert_nothing_left
+}
+
+@test "oci: a bundle's new network namespace has lo alone, up: no kit0 address, no veth, as runc" {
+	set_script 'ip -o link | cut -d: -f2,3 | cut -d" " -f2,3; ip -o -4 addr | cut -d" " -f2,7'
+	local leases_before
+	leases_before=$(ls /run/container-kit/net 2>/dev/null)
+	run_both lo1
+	assert_same_as_runc
+	assert_equal "$KIT_OUTPUT" "lo: <LOOPBACK,UP,LOWER_UP>
+lo 127.0.0.1/8"
+	set_script 'sleep 1000'
+	IDS+=(lo2)
+	rt create --bundle "$BUNDLE" lo2 </dev/null >/dev/null 2>&1 3>&-
+	run ip link show "kitv$(rt state lo2 | jq .pid)"
+	assert_failure  # no cable on the host
+	assert_equal "$(ls /run/container-kit/net 2>/dev/null)" "$leases_before"
+	rt delete --force lo2
 	assert_nothing_left
 }
 
