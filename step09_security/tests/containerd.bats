@@ -123,13 +123,14 @@ assert_nothing_left_by_engine() {
 # The PID of task ID, on the host.
 task_pid() { c task ls | awk -v id="$1" '$1 == id { print $2 }'; }
 
-@test "containerd: ctr run --rm gives the same output, exit code and PID 1 as with runc" {
+@test "containerd: ctr run --rm gives the same output, exit code, hostname and PID 1 as with runc" {
 	# ctr's spec has no PATH in process.env: runc looks COMMAND up in none, so the path is whole.
-	both one --rm -- /bin/sh -c 'echo hello as $$; ip -o link | wc -l; exit 3'
+	# Nor a hostname: the new UTS namespace keeps the host's.
+	both one --rm -- /bin/sh -c 'echo hello from $(hostname) as $$; ip -o link | wc -l; exit 3'
 	assert_equal "$RUNC_STATUS" 3
 	assert_equal "$status" 3
 	assert_equal "$output" "$RUNC_OUTPUT"
-	assert_output $'hello as 1\n1'  # a network namespace of its own, with lo alone
+	assert_output "hello from $(hostname) as 1"$'\n1'  # a network namespace of its own, with lo alone
 	assert_nothing_left_by_engine
 }
 
