@@ -5,18 +5,17 @@
 # containers print and how they end, then checks what the kit left: no
 # process, no state, no cgroup, no lease on kit0, no veth.
 #
-# This file starts a dockerd of its own (setup_file): its own socket,
-# data-root, exec-root and pid file, and the containerd that dockerd starts
-# for itself under those. --iptables=false, --ip-forward=false and
-# --ip-masq=false: the host's firewall and sysctls stay as they are (each
-# test compares nft's ruleset with the one before dockerd started).
-# Docker's default bridge, docker0, is its own; teardown_file deletes it.
-# The image is the kit's rootfs (`docker import`, no registry). The
-# containers' cgroups go under a parent of this file's own (--cgroup-parent).
+# This file starts a dockerd of its own (setup_file, tests/runc/dockerd.bash):
+# its own socket, data-root, exec-root and pid file, the containerd that
+# dockerd starts for itself under those, --iptables=false (the host's
+# firewall stays as it is: each test compares nft's ruleset with the one
+# before dockerd started). Docker's default bridge, docker0, is its own;
+# teardown_file deletes it. The image is the kit's rootfs (`docker import`,
+# no registry). The containers' cgroups go under a parent of this file's own.
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
 
-DOCKER=/usr/bin/docker  # Debian's client; another docker earlier in PATH may not match dockerd
+source "$KIT_TOP/tests/runc/dockerd.bash"  # in the kit: tests/runc/dockerd.bash
 
 setup_file() {
 	command -v dockerd >/dev/null && [ -x "$DOCKER" ] || return 0  # each test skips, saying why
@@ -25,37 +24,13 @@ setup_file() {
 	DK_DIR=$(mktemp -d /tmp/kit-docker.XXXXXX)
 	DK_CGROUP=/kit-docker-$$
 	DK_NFT_BEFORE=$(nft list ruleset)
-	DK_LINKS_BEFORE=$(ip -o link show | awk -F': ' '{ print $2 }' | sort)
-	export DK_DIR DK_CGROUP DK_NFT_BEFORE DK_LINKS_BEFORE DOCKER_CONFIG=$DK_DIR/client
-	mkdir -p "$DK_DIR/data" "$DK_DIR/exec" "$DOCKER_CONFIG"
-	setsid dockerd --host "unix://$DK_DIR/docker.sock" --data-root "$DK_DIR/data" \
-		--exec-root "$DK_DIR/exec" --pidfile "$DK_DIR/docker.pid" \
-		--iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-		--cgroup-parent "$DK_CGROUP" --add-runtime "kit=$CONTAINER" \
-		</dev/null >"$DK_DIR/dockerd.log" 2>&1 &
-	local i
-	for i in {1..100}; do
-		dk version >/dev/null 2>&1 && break
-		sleep 0.2
-	done
+	export DK_DIR DK_CGROUP DK_NFT_BEFORE
+	dockerd_start "$DK_DIR" "$DK_CGROUP" "kit=$CONTAINER" || return 0  # setup fails, with its log
 	tar -C "$KIT_ROOTFS" -c . | dk import - kit-rootfs:test >/dev/null
 }
 
 teardown_file() {
-	[ -n "${DK_DIR:-}" ] || return 0
-	local pid i
-	dk rm -f $(dk ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-	pid=$(cat "$DK_DIR/docker.pid" 2>/dev/null) || pid=''
-	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null
-		for i in {1..100}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	fi
-	ip link del docker0 2>/dev/null || true
-	grep -o " $DK_DIR[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null || true
-	rm -rf "$DK_DIR"
-	find /sys/fs/cgroup -maxdepth 2 -type d -name "${DK_CGROUP#/}" 2>/dev/null |
-		while read -r dir; do find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-	return 0
+	[ -z "${DK_DIR:-}" ] || dockerd_stop "$DK_DIR" "$DK_CGROUP"
 }
 
 setup() {
@@ -63,7 +38,7 @@ setup() {
 	command -v dockerd >/dev/null && [ -x "$DOCKER" ] ||
 		skip "docker.io is not installed (scripts/packages.txt lists it)"
 	command -v runc >/dev/null || skip "runc is not installed: it is the reference here"
-	dk version >/dev/null 2>&1 || fail "dockerd did not start: $(tail -5 "$DK_DIR/dockerd.log")"
+	dk version >/dev/null 2>&1 || fail "dockerd did not start: $(tail -5 "$DK_DIR/dockerd.log" 2>&1)"
 	RUNC_RT=runc
 	KIT_RT=kit
 	KIT_NET=/run/container-kit/net
@@ -77,7 +52,7 @@ teardown() {
 }
 
 # dk ARGS...: Debian's docker client, on this file's dockerd.
-dk() { "$DOCKER" -H "unix://$DK_DIR/docker.sock" "$@"; }
+dk() { dk_in "$DK_DIR" "$@"; }
 
 # both ARGS...: `docker ARGS` with --runtime runc, then with the kit. Sets
 # RUNC_STATUS, RUNC_OUTPUT, then bats' status and output for the kit's run.
@@ -144,13 +119,13 @@ assert_nothing_left_by_engine() {
 @test "docker: run -t gets a terminal through containerd's console socket; so does exec -t" {
 	local rt id
 	for rt in "$RUNC_RT" "$KIT_RT"; do
-		run timeout 60 script -qec "$DOCKER -H unix://$DK_DIR/docker.sock run --runtime $rt --rm -t \
+		run timeout 60 script -qec "DOCKER_CONFIG=$DK_DIR/client $DOCKER -H unix://$DK_DIR/docker.sock run --runtime $rt --rm -t \
 			--network none kit-rootfs:test sh -c 'tty; test -t 0 && test -t 1 && echo a-tty; exit 5'" /dev/null
 		assert_equal "$status" 5
 		assert_line --regexp '^/dev/pts/0'
 		assert_line --regexp '^a-tty'
 		id=$(dk run --runtime "$rt" -d --network none kit-rootfs:test sleep 1000)
-		run timeout 60 script -qec "$DOCKER -H unix://$DK_DIR/docker.sock exec -t $id \
+		run timeout 60 script -qec "DOCKER_CONFIG=$DK_DIR/client $DOCKER -H unix://$DK_DIR/docker.sock exec -t $id \
 			sh -c 'test -t 1 && echo exec-a-tty'" /dev/null
 		assert_success
 		assert_line --regexp '^exec-a-tty'
