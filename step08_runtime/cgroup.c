@@ -49,7 +49,7 @@ static int check_host(struct container *c)
 	if (check_limit_flags() < 0 || detect_cgroup_version() < 0 || choose_controllers() < 0)
 		return -1;
 	find_hierarchies();
-	return 0;
+	return prepare_device_rules();  /* step08: config.json's, device_rules.c */
 }
 
 /* --- after_clone: make the cgroups, write the limits, move the child in ---------- */
@@ -155,7 +155,7 @@ static int create_cgroups(struct container *c)
 	for (int i = 0; i < NCONTROLLERS; i++)
 		if (cg.owns_dir[i] && make_cgroup(i) < 0)
 			return -1;
-	if (write_limits() < 0)
+	if (write_limits() < 0 || apply_device_rules() < 0)
 		return -1;
 	return move_into_cgroups(c->child_pid);
 }
@@ -208,6 +208,7 @@ static void remove_cgroup(enum controller c)
 static void remove_cgroups(struct container *c)
 {
 	(void)c;
+	release_device_rules();
 	if (cg.moved && (cg.print_stats || verbose))
 		print_cgroup_stats();
 	for (int i = NCONTROLLERS - 1; i >= 0; i--)

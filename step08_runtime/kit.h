@@ -82,10 +82,14 @@ int open_volumes(void);
 int mount_volumes(void);
 void close_volumes(void);
 const char *mount_option_word(size_t i);
+int set_device_node(const char *value);  /* device_nodes.c, the mount layer's: linux.devices */
+bool device_nodes_listed(void);
+int make_device_nodes(void);
 extern const struct layer net_layer;
 extern const struct layer user_layer;
 bool setgroups_allowed(void);  /* user.c: false once "deny" was written */
 extern const struct layer cgroup_layer;
+bool devices_guarded(void);  /* device_rules.c: a device cgroup decides what opens (step08) */
 extern const struct layer overlay_layer;
 const char *overlay_mount(const char *rootfs);  /* overlay.c, for mount.c */
 extern const struct layer ipc_layer;

@@ -222,7 +222,8 @@ static int setup_mounts(struct container *c)
 		return -1;
 	/* end exercise */
 	/* step08: --volume, --mount, config.json's mounts (volumes.c) */
-	if (make_dev() < 0 || mount_kernel_filesystems() < 0 || mount_volumes() < 0)
+	if (make_dev() < 0 || mount_kernel_filesystems() < 0 || mount_volumes() < 0 ||
+	    make_device_nodes() < 0)  /* config.json's linux.devices (device_nodes.c) */
 		return -1;
 	return enter_rootfs();
 }

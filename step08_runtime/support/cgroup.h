@@ -20,7 +20,7 @@
 #define UNLIMITED ULLONG_MAX         /* --memory-swap -1, --pids-limit -1 */
 #define MAX_DEVICES 8                /* per --device-* flag */
 
-enum controller { MEMORY, CPU, CPUACCT, CPUSET, PIDS, IO, NCONTROLLERS };
+enum controller { MEMORY, CPU, CPUACCT, CPUSET, PIDS, IO, DEVICES, NCONTROLLERS };
 
 struct cgroup_controller {
 	const char *v2;   /* its name in cgroup.controllers; NULL: nothing to enable */
@@ -106,5 +106,12 @@ void print_cgroup_stats(void);
 int resolve_parents(void);
 int make_asked_parent(enum controller c);
 void remove_asked_parent(enum controller c);
+
+/* device_rules.c: config.json's linux.resources.devices, the device cgroup (step08). */
+const char *device_cgroup_needed_by(void);
+bool device_rules_given(void);
+int prepare_device_rules(void);
+int apply_device_rules(void);
+void release_device_rules(void);
 
 #endif

@@ -39,6 +39,7 @@ const struct cgroup_controller controllers[NCONTROLLERS] = {
 	[CPUSET]  = { "cpuset", "cpuset",  false },
 	[PIDS]    = { "pids",   "pids",    false },
 	[IO]      = { "io",     "blkio",   false },
+	[DEVICES] = { NULL,     "devices", false },  /* v2: an eBPF program (device_rules.c) */
 };
 
 /* Written in this order: v1 wants memory before memory+swap, period before quota. */
@@ -127,6 +128,8 @@ static int find_key(const char *text, const char *key, unsigned long long *value
 /* The first flag given that needs controller c, or NULL. */
 static const char *flag_needing(enum controller c)
 {
+	if (c == DEVICES)
+		return device_cgroup_needed_by();
 	for (int id = 0; id < NLIMITS; id++)
 		if (limits[id].controller == c && cg.values[id].count > 0)
 			return limits[id].flag;
@@ -221,13 +224,14 @@ int choose_controllers(void)
 		const char *flag = flag_needing(c), *why;
 		char dir[PATH_MAX];
 
-		if (!flag && !controllers[c].for_stats)
+		if (!flag && !controllers[c].for_stats && !(c == DEVICES && device_rules_given()))
 			continue;
 		why = unusable(c);
 		cgroup_path(dir, c, HOST_ROOT, NULL);
 		if (why && flag)
 			return fail("cgroup", "--%s needs the %s controller (%s): %s", flag,
-				    cg.v2 ? controllers[c].v2 : controllers[c].v1, dir, why);
+				    cg.v2 && controllers[c].v2 ? controllers[c].v2 : controllers[c].v1,
+				    dir, why);
 		cg.used[c] = !why;
 		if (why)
 			trace("cgroup", "not using %s: %s", controllers[c].v1, why);

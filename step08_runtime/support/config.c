@@ -89,7 +89,6 @@ static const struct {
 static const char *const unsupported[] = {
 	"process.selinuxLabel", "process.ioPriority",
 	"process.scheduler", "process.execCPUAffinity",
-	"linux.devices",
 	"linux.mountLabel", "linux.intelRdt", "linux.timeOffsets",
 	"linux.resources.hugepageLimits", "linux.resources.network",
 	"linux.resources.rdma", "linux.resources.unified",
@@ -238,6 +237,10 @@ const struct layer_option oci_options[] = {
 	  "relative: below the kit's own)", set_cgroup_parent },
 	{ "cgroups-path", "PATH", "the container's cgroup itself, as config.json's "
 	  "linux.cgroupsPath", set_cgroups_path },
+	{ "device-rule", "RULE", "allow|deny a|b|c MAJOR:MINOR rwm: the device cgroup, as "
+	  "linux.resources.devices; repeatable, in order", set_device_rule },  /* device_rules.c */
+	{ "device-node", "NODE", "TYPE MAJOR:MINOR MODE UID:GID PATH: a node in /dev, as "
+	  "linux.devices; repeatable", set_device_node },  /* device_nodes.c */
 	{ 0 },
 };
 
@@ -832,17 +835,31 @@ static int apply_paths(json_t *linux_obj, const char *key, const char *option)
 	return apply(path, "security-opt", value);
 }
 
-/*
- * linux.resources.devices: the devices cgroup's allow and deny rules. The kit
- * gives no device beyond its own /dev (null, zero, full, random, urandom,
- * tty and the pty ones, the set runc always allows), and from step09 every
- * writable mount is nodev, so a node made with mknod cannot be opened. So a
- * deny rule asks for what is already true; an allow rule is refused.
- */
-static int check_device_rules(json_t *resources)
+/* A device's major or minor: absent, null or -1 is any ("*"). */
+static int device_number(json_t *entry, const char *where, const char *key, char *out, size_t size)
 {
-	json_t *list, *rule, *allow;
-	char where[64];
+	json_t *v;
+
+	if (member(entry, where, key, INTEGER, false, &v) < 0)
+		return -1;
+	if (v == NULL || json_integer_value(v) == -1)
+		return snprintf(out, size, "*"), 0;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > 0xffffffffLL)
+		return bad(where, "%s %lld: must be 0 to 2^32-1, or -1 for any", key,
+			   (long long)json_integer_value(v));
+	snprintf(out, size, "%lld", (long long)json_integer_value(v));
+	return 0;
+}
+
+/*
+ * linux.resources.devices [{allow, type, major, minor, access}] -> --device-rule
+ * "allow c 10:229 rwm", each, in order: the device cgroup (device_rules.c).
+ */
+static int apply_device_rules(json_t *resources)
+{
+	json_t *list, *rule, *allow, *type, *access;
+	char where[64], major[24], minor[24];
+	const char *t, *a;
 	size_t i;
 
 	if (member(resources, "linux.resources", "devices", ARRAY, false, &list) < 0)
@@ -851,14 +868,60 @@ static int check_device_rules(json_t *resources)
 		snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
 		if (!json_is_object(rule))
 			return bad(where, "must be an object");
-		if (member(rule, where, "allow", BOOLEAN, true, &allow) < 0)
+		if (member(rule, where, "allow", BOOLEAN, true, &allow) < 0 ||
+		    member(rule, where, "type", STRING, false, &type) < 0 ||
+		    member(rule, where, "access", STRING, false, &access) < 0 ||
+		    device_number(rule, where, "major", major, sizeof(major)) < 0 ||
+		    device_number(rule, where, "minor", minor, sizeof(minor)) < 0)
 			return -1;
-		if (!has_layer("security"))
-			return bad(where, "not supported by this program (step09's security layer "
-				   "makes the mounts nodev that enforce it)");
-		if (json_is_true(allow))
-			return bad(where, "allow: a device beyond the kit's own /dev is not supported "
-				   "by this program");
+		t = type ? json_string_value(type) : "a";  /* absent: all devices */
+		a = access && json_string_length(access) ? json_string_value(access) : "rwm";
+		if (strlen(t) != 1 || !strchr("abc", t[0]))
+			return bad(where, "type \"%s\": must be a, b or c", t);
+		if (strspn(a, "rwm") != strlen(a))
+			return bad(where, "access \"%s\": must be made of r, w and m", a);
+		if (applyf(where, "device-rule", "%s %s %s:%s %s", json_is_true(allow) ? "allow" : "deny",
+			   t, major, minor, a) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * linux.devices [{path, type, major, minor, fileMode, uid, gid}] -> --device-node
+ * "c 10:229 0666 0:0 /dev/fuse", each (device_nodes.c). fileMode may carry
+ * the type's bits (docker's 8630 is 020666): only the permissions count.
+ */
+static int apply_device_nodes(json_t *linux_obj)
+{
+	json_t *list, *node, *path, *type;
+	long long major, minor, mode, uid, gid;
+	char where[48];
+	size_t i;
+
+	if (member(linux_obj, "linux", "devices", ARRAY, false, &list) < 0)
+		return -1;
+	json_array_foreach(list, i, node) {
+		snprintf(where, sizeof(where), "linux.devices[%zu]", i);
+		if (!json_is_object(node))
+			return bad(where, "must be an object");
+		if (member(node, where, "path", STRING, true, &path) < 0 ||
+		    member(node, where, "type", STRING, true, &type) < 0 ||
+		    integer(node, where, "major", &major) < 0 || integer(node, where, "minor", &minor) < 0 ||
+		    integer(node, where, "uid", &uid) < 0 || integer(node, where, "gid", &gid) < 0)
+			return -1;
+		if (json_object_get(node, "fileMode") == NULL || json_is_null(json_object_get(node, "fileMode")))
+			mode = 0666;  /* runc's, where none is given */
+		else if (integer(node, where, "fileMode", &mode) < 0)
+			return -1;
+		if (json_string_length(type) != 1 || !strchr("cbup", json_string_value(type)[0]))
+			return bad(where, "type \"%s\": must be c, b, u or p", json_string_value(type));
+		if (major < 0 || minor < 0 || uid < 0 || gid < 0 || uid > 0xffffffffLL || gid > 0xffffffffLL)
+			return bad(where, "major, minor, uid and gid must not be negative");
+		if (applyf(where, "device-node", "%s %lld:%lld %llo %lld:%lld %s", json_string_value(type),
+			   major, minor, (unsigned long long)mode & 07777, uid, gid,
+			   json_string_value(path)) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -976,7 +1039,8 @@ static int apply_linux(json_t *json, struct oci_config *config)
 	    member(linux_obj, "linux", "resources", OBJECT, false, &resources) < 0)
 		return -1;
 	if (apply_memory(resources) < 0 || apply_cpu(resources) < 0 || apply_pids(resources) < 0 ||
-	    apply_block_io(resources) < 0 || check_device_rules(resources) < 0)
+	    apply_block_io(resources) < 0 || apply_device_rules(resources) < 0 ||
+	    apply_device_nodes(linux_obj) < 0)
 		return -1;
 	return 0;
 }

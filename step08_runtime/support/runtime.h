@@ -22,6 +22,7 @@ extern const struct layer_option oci_options[];
 int set_cgroupns(const char *arg);         /* oci_cgroup.c: --cgroupns host */
 int set_cgroup_parent(const char *arg);    /* --cgroup-parent (docker's) */
 int set_cgroups_path(const char *arg);     /* --cgroups-path (linux.cgroupsPath) */
+int set_device_rule(const char *arg);      /* device_rules.c: --device-rule (linux.resources.devices) */
 int set_userns(const char *value);         /* oci_userns.c: --userns host */
 int set_join_namespace(const char *value);  /* oci_namespaces.c: --join-namespace TYPE:PATH */
 bool namespace_joined(int n);               /* namespace_types[n] is joined by path */

@@ -723,8 +723,8 @@ bad_config() {
 		bad_config u10 '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64}]'
 		assert_output --partial "process.rlimits[0]: not supported by this program (no layer has --ulimit)"
 	fi
-	bad_config u11 '.linux.resources.devices = [{"allow": true, "access": "rwm"}]'
-	assert_output --regexp 'linux.resources.devices\[0\]: (allow: a device beyond|not supported)'
+	bad_config u11 '.linux.resources.devices = [{"allow": true, "type": "x", "access": "rwm"}]'
+	assert_output --partial 'linux.resources.devices[0]: type "x": must be a, b or c'
 	bad_config u12 '.linux.rootfsPropagation = "rslave"'
 	assert_output --partial 'linux.rootfsPropagation: "rslave": this program makes every mount of the container private'
 	bad_config u13 '.process.selinuxLabel = "system_u:system_r:container_t:s0"'

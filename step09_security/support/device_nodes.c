@@ -28,7 +28,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define MAX_NODES 64
+#define MAX_NODES 512   /* docker run --privileged lists every host device */
 
 static struct device_node {
 	char path[PATH_MAX / 4];  /* /dev/..., in the container */
@@ -107,9 +107,10 @@ static int bind_host_node(int dir, const char *name, const struct device_node *d
 	if (sys("mount", fd, "openat(\"%s\", O_CREAT)", d->path) < 0)
 		return -1;
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	int r = mount_as("mount", d->path, target, NULL, MS_BIND, NULL);
+	long r = sys("mount", mount(d->path, target, NULL, MS_BIND, NULL),
+		     "mount(\"%s\", \"%s\", MS_BIND)", d->path, d->path);
 	close(fd);
-	return r;
+	return r < 0 ? -1 : 0;
 }
 
 static int make_node(struct device_node *d)

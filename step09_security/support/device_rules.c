@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@
 #include <unistd.h>
 
 #define ANY -1L          /* a wildcard major or minor, as OCI's null and -1 */
-#define MAX_RULES 256
+#define MAX_RULES 512
 enum { MKNOD = 1, READ = 2, WRITE = 4 };   /* BPF_DEVCG_ACC_*'s bits */
 
 struct device_rule {
@@ -320,8 +321,8 @@ static int load_program(void)
 	program = (int)bpf(BPF_PROG_LOAD, &attr);
 	if (program < 0 && errno == EINVAL && log[0])
 		fprintf(stderr, "container: [cgroup] the verifier said:\n%s", log);
-	return sys("cgroup", program, "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, %d "
-		   "instructions)", count) < 0 ? -1 : 0;
+	return sys_try("cgroup", program, "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, %d "
+		       "instructions)", count) < 0 ? -1 : 0;
 }
 
 /* --- the cgroup layer's phases --------------------------------------------------- */
@@ -333,7 +334,16 @@ int prepare_device_rules(void)
 		return 0;
 	if (reduce_rules() < 0)
 		return -1;
-	return cg.v2 ? load_program() : 0;
+	if (!cg.v2 || load_program() == 0)
+		return 0;
+	/* Inside a container whose seccomp profile refuses bpf(2) (Docker's):
+	 * deny rules alone hold without it, as where the kit may make no cgroup. */
+	if (device_cgroup_needed_by() == NULL && (errno == EPERM || errno == ENOSYS)) {
+		trace("cgroup", "no device cgroup: bpf(2) refused; nodev keeps the rest closed");
+		cg.used[DEVICES] = false;
+		return 0;
+	}
+	return sys("cgroup", -1, "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE)") < 0 ? -1 : 0;
 }
 
 /* after_clone, the container's cgroup made, its init not yet in it. */

@@ -172,8 +172,8 @@ probe_script() {
 }
 
 @test "oci: without a user namespace, a device node container root makes cannot be opened" {
-	# runc spec denies every device in the devices cgroup; the kit makes every
-	# writable mount nodev instead. Either way root may mknod but not open.
+	# runc spec denies every device in the devices cgroup, and so does the kit;
+	# its root and /dev/shm are nodev too. Either way root may mknod but not open.
 	edit_config '.process.capabilities.bounding += ["CAP_MKNOD"]
 		| .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"] | .root.readonly = false'
@@ -191,9 +191,11 @@ probe_script() {
 	refute_output --partial "READ THE HOST'S DISK"
 	assert_line "/root: open refused"
 	[[ "$RUNC_OUTPUT" != *"READ THE HOST'S DISK"* ]] || fail "runc let it read: $RUNC_OUTPUT"
-	# An allow rule asks for more than the kit gives: refused, named.
-	edit_config '.linux.resources.devices += [{"allow": true, "type": "b", "access": "r"}]'
-	assert_refused dev2 "linux.resources.devices[1]: allow: a device beyond the kit's own /dev"
+	# A rule the device cgroup has no words for: refused, named.
+	edit_config '.linux.resources.devices += [{"allow": true, "type": "x", "access": "r"}]'
+	assert_refused dev2 'linux.resources.devices[1]: type "x": must be a, b or c'
+	edit_config '.linux.resources.devices[1] = {"allow": true, "type": "c", "access": "rx"}'
+	assert_refused dev3 'linux.resources.devices[1]: access "rx": must be made of r, w and m'
 	assert_nothing_left
 }
 
@@ -447,5 +449,162 @@ lo 127.0.0.1/8"
 	assert_line "/scratch tmpfs rw"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/share/file")" shared
 	[ ! -e "$BATS_TEST_TMPDIR/share/new" ] || fail "a file was made in the host's directory"
+	assert_nothing_left
+}
+
+# --- the device cgroup: linux.resources.devices and linux.devices -------------
+
+# The device cgroups of the kit's containers, on v1 and v2, for a before-and-after.
+kit_device_cgroups() {
+	find /sys/fs/cgroup/devices/container-kit /sys/fs/cgroup/container-kit -mindepth 1 \
+		-maxdepth 1 -type d 2>/dev/null | sort
+}
+
+# DEVICES_PROBE: open(2) each path for reading and writing (`open NODE`), or
+# mknod(2) it (`make NODE TYPE MAJOR MINOR`), saying "ok" or the error; root
+# gets CAP_MKNOD, which runc spec's bounding set lacks.
+DEVICES_PROBE='say() { echo "$1: ${2:-ok}"; }
+open() { local m; m=$( (exec 3<>"$1") 2>&1) && say "open $1" || say "open $1" "${m##*: }"; }
+read_only() { local m; m=$( (exec 3<"$1") 2>&1) && say "read $1" || say "read $1" "${m##*: }"; }
+make() { local m; rm -f "$1"; m=$(mknod "$@" 2>&1) && say "mknod $1" || say "mknod $1" "${m##*: }"; }
+'
+use_devices_probe() {
+	edit_config '.process.capabilities |= with_entries(if .key == "ambient" then . else .value += ["CAP_MKNOD"] end)'
+	set_script "$DEVICES_PROBE$1"
+}
+
+@test "devices: runc spec's rules, the device cgroup runc makes: its /dev opens, mknod works, other devices do not" {
+	local before pid runc_pid list runc_list
+	before=$(kit_device_cgroups)
+	use_devices_probe 'for d in null zero full random urandom; do open /dev/$d; done
+		make /dev/fuse c 10 229; open /dev/fuse; make /dev/tun c 10 200; open /dev/tun
+		make /dev/pts9 c 136 9; make /dev/loop b 7 0; open /dev/loop'
+	run_both dc1
+	assert_same_as_runc
+	assert_line "open /dev/null: ok"
+	assert_line "mknod /dev/fuse: ok"
+	assert_line "open /dev/fuse: Operation not permitted"
+	assert_line "open /dev/loop: Operation not permitted"
+	assert_line --regexp "^open /dev/tun: (ok|File descriptor in bad state)$"  # tun: allowed
+	# v1: the kit's devices.list is runc's, line for line.
+	if [ -d /sys/fs/cgroup/devices ]; then
+		set_script 'sleep 30'
+		RUNC_IDS+=(dc2) IDS+=(dc2)
+		runc --root "$RUNC_ROOT" create --bundle "$BUNDLE" dc2 </dev/null >/dev/null 2>&1 3>&-
+		rt create --bundle "$BUNDLE" dc2 </dev/null >/dev/null 2>&1 3>&-
+		runc_pid=$(runc --root "$RUNC_ROOT" state dc2 | jq .pid)
+		pid=$(rt state dc2 | jq .pid)
+		runc_list=$(cat "/sys/fs/cgroup/devices$(awk -F: '$2 == "devices" { print $3 }' /proc/$runc_pid/cgroup)/devices.list")
+		list=$(cat "/sys/fs/cgroup/devices$(awk -F: '$2 == "devices" { print $3 }' /proc/$pid/cgroup)/devices.list")
+		assert_equal "$(sort <<<"$list")" "$(sort <<<"$runc_list")"
+		rt delete --force dc2
+		runc --root "$RUNC_ROOT" delete --force dc2
+	else
+		note "cgroup v2: no devices.list to compare (an eBPF program holds the rules)"
+	fi
+	assert_equal "$(kit_device_cgroups)" "$before"
+	assert_nothing_left
+}
+
+@test "devices: linux.devices with an allow rule: /dev/loop-control is made with its mode and owner and opens; without the rule, EPERM" {
+	local before
+	before=$(kit_device_cgroups)
+	[ -c /dev/loop-control ] || skip "this host has no /dev/loop-control (the loop driver)"
+	edit_config '.linux.devices = [{"path": "/dev/loop-control", "type": "c", "major": 10, "minor": 237,
+			"fileMode": 400, "uid": 0, "gid": 5}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rw"}]'
+	use_devices_probe 'ls -ln /dev/loop-control | awk "{ print \$1, \$3, \$4, \$5, \$6 }"; open /dev/loop-control'
+	run_both dn1
+	assert_same_as_runc
+	assert_line "crw--w---- 0 5 10, 237"
+	assert_line "open /dev/loop-control: ok"
+	# The node without a rule: made, but the device cgroup refuses it.
+	edit_config 'del(.linux.resources.devices[1])'
+	run_both dn2
+	assert_same_as_runc
+	assert_line "crw--w---- 0 5 10, 237"
+	assert_line "open /dev/loop-control: Operation not permitted"
+	# In a user namespace mknod is EPERM: the host's node is bound onto an empty
+	# file, its owner (unmapped root: 65534) and mode the host's, in both.
+	# The mapped root must reach the image copy: the test's directories o+x.
+	local dir=$BATS_TEST_TMPDIR
+	while [ "$dir" != / ] && [ "$dir" != /tmp ]; do chmod o+x "$dir"; dir=$(dirname "$dir"); done
+	edit_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 1000000, "size": 65536}]
+		| .linux.gidMappings = .linux.uidMappings'
+	set_script 'ls -ln /dev/loop-control | awk "{ print \$1, \$3, \$4, \$5, \$6 }"
+		grep -c " /dev/loop-control " /proc/self/mountinfo'
+	run_both dn5
+	assert_same_as_runc
+	assert_line "$(ls -ln /dev/loop-control | awk '{ print $1, 65534, 65534, $5, $6 }')"
+	assert_line 1
+	edit_config 'del(.linux.namespaces[] | select(.type == "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	# A node where the kit's own is, another device: refused, as the spec says
+	# (runc keeps the file that is there).
+	edit_config '.linux.devices[0].path = "/dev/null"'
+	assert_refused dn3 "/dev/null exists and is another file or device"
+	edit_config '.linux.devices[0].path = "/etc/fuse"'
+	assert_refused dn4 "linux.devices[0]: refused as --device-node"
+	assert_equal "$(kit_device_cgroups)" "$before"
+	assert_nothing_left
+}
+
+@test "devices: a deny rule takes access away, wildcard majors and minors, as under runc" {
+	local before
+	before=$(kit_device_cgroups)
+	[ -c /dev/loop-control ] || skip "this host has no /dev/loop-control (the loop driver)"
+	edit_config '.linux.devices = [{"path": "/dev/loop-control", "type": "c", "major": 10, "minor": 237}]'
+	use_devices_probe 'open /dev/loop-control; read_only /dev/loop-control; make /dev/rng c 10 183; read_only /dev/rng'
+	# Allowed, then the write taken away: reading opens, read-write is EPERM.
+	edit_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 10, "minor": 237, "access": "w"}]'
+	run_both dr1
+	assert_same_as_runc
+	assert_line "open /dev/loop-control: Operation not permitted"
+	assert_line "read /dev/loop-control: ok"
+	# Any major, minor 237 (null and -1 both say any): loop-control opens, 10:183 does not.
+	edit_config '.linux.resources.devices[1:] = [{"allow": true, "type": "c", "minor": 237, "access": "rw"},
+		{"allow": true, "type": "c", "major": -1, "minor": 237, "access": "r"}]'
+	run_both dr2
+	assert_same_as_runc
+	assert_line "open /dev/loop-control: ok"
+	assert_line "read /dev/rng: Operation not permitted"
+	# Major 10, any minor: both open (hwrng, 10:183, for reading only).
+	edit_config '.linux.resources.devices[1:] = [{"allow": true, "type": "c", "major": 10, "access": "rw"}]'
+	run_both dr3
+	assert_same_as_runc
+	assert_line "open /dev/loop-control: ok"
+	assert_line "read /dev/rng: ok"
+	# A deny inside that wildcard would be a hole cgroup v1 cannot make: both refuse.
+	edit_config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 10, "minor": 237, "access": "w"}]'
+	run_both dr4
+	[ "$RUNC_STATUS" -ne 0 ] || fail "runc ran it: $RUNC_OUTPUT"
+	assert_equal "$KIT_STATUS" 125
+	assert_output --partial "it would cut a hole in the wildcard rule c 10:* rw"
+	assert_equal "$(kit_device_cgroups)" "$before"
+	assert_nothing_left
+}
+
+@test "devices: m access: mknod is EPERM where a rule takes it, allowed where runc's own rules give it" {
+	local before
+	before=$(kit_device_cgroups)
+	use_devices_probe 'make /dev/fuse c 10 229; make /dev/lc c 10 237; make /dev/loop b 7 0'
+	# runc spec's deny-all, then rw alone for fuse: mknod is still allowed (runc adds c *:* m).
+	edit_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]'
+	run_both dm1
+	assert_same_as_runc
+	assert_line "mknod /dev/fuse: ok"
+	assert_line "mknod /dev/loop: ok"
+	# Every device allowed ("a"), then m taken from fuse and from every block device.
+	edit_config '.linux.resources.devices = [{"allow": true, "access": "rwm"},
+		{"allow": false, "type": "c", "major": 10, "minor": 229, "access": "m"},
+		{"allow": false, "type": "b", "access": "m"}]'
+	run_both dm2
+	assert_same_as_runc
+	assert_line "mknod /dev/fuse: Operation not permitted"
+	assert_line "mknod /dev/lc: ok"
+	# runc's own rules come after the bundle's: its "b *:* m" gives block nodes back.
+	assert_line "mknod /dev/loop: ok"
+	assert_equal "$(kit_device_cgroups)" "$before"
 	assert_nothing_left
 }
