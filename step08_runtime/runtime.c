@@ -116,8 +116,8 @@ static int start(const struct options *o)
 
 	if (open_state_in(o->id, &st, "created", "only a created container can be started") < 0)
 		return -1;
-	if (start_init(st.dir, st.pid, st.pid_start) < 0)
-		return close_state(&st, -1);
+	if (run_start_container(&st) < 0 || start_init(st.dir, st.pid, st.pid_start) < 0)
+		return close_state(&st, -1);  /* hooks.c: startContainer, in the container */
 	return close_state(&st, run_poststart(&st));  /* hooks.c */
 }
 

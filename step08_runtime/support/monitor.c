@@ -250,12 +250,13 @@ static json_t *hook_state(struct launch *l, const char *status)
 	return state;
 }
 
-/* prestart and createRuntime (hooks.c): the namespaces exist, the init waits. */
+/* prestart, createRuntime, createContainer (hooks.c): the namespaces exist, the init waits. */
 static int run_create_hooks(struct launch *l)
 {
 	json_t *hooks = json_object_get(l->config.json, "hooks"), *state = hook_state(l, "creating");
 	int ret = run_hooks(hooks, "prestart", state, true) < 0 ||
-		  run_hooks(hooks, "createRuntime", state, true) < 0 ? -1 : 0;
+		  run_hooks(hooks, "createRuntime", state, true) < 0 ||
+		  run_hooks(hooks, "createContainer", state, true) < 0 ? -1 : 0;
 
 	json_decref(state);
 	return ret;
@@ -297,8 +298,12 @@ static int report_created(struct launch *l)
 	    (l->pid_file && write_pid_file(l->pid_file, l->c.child_pid) < 0))
 		return -1;
 	if (l->foreground) {
-		json_t *state = hook_state(l, "running");
-		int ret = start_init(l->dir, l->c.child_pid, start_time(l->c.child_pid));
+		json_t *state = hook_state(l, "created");
+		int ret = run_hooks(json_object_get(l->config.json, "hooks"), "startContainer", state,
+				    true) < 0 ? -1 : start_init(l->dir, l->c.child_pid,
+								start_time(l->c.child_pid));
+
+		json_object_set_new(state, "status", json_string("running"));
 		if (ret == 0)
 			run_hooks(json_object_get(l->config.json, "hooks"), "poststart", state, false);
 		json_decref(state);

@@ -158,6 +158,7 @@ int print_features(const struct options *o);  /* features.c */
 int check_hooks(json_t *hooks, const char *file);
 int run_hooks(json_t *hooks, const char *kind, json_t *state, bool fatal);
 json_t *bundle_hooks(const char *bundle);
+int run_start_container(const struct state *st);
 int run_poststart(const struct state *st);
 int delete_and_run_poststop(const struct state *st);
 

@@ -258,7 +258,7 @@ assert_gone() {
 	pid=$(pid_of del1)
 	monitor=$(monitor_of del1)
 	run ip link show "kitv$pid"
-	assert_success  # the host end of its cable, while it runs
+	assert_failure  # a bundle's network namespace gets no cable: runc makes none either
 	assert_dir_exist "$RT_ROOT/del1"
 	rt kill del1 KILL
 	wait_status del1 stopped
@@ -316,7 +316,7 @@ assert_gone() {
 	assert_equal "$(echo "$output" | awk '{ print $5, $9 }' | sort)" \
 		"$(awk '{ print $5, $9 }' "/proc/$pid/mountinfo" | sort)"
 	assert_line --partial ' /dev/mqueue '
-	# The same network: its eth0, with its address.
+	# The same network: its lo, with its address.
 	run rt exec ex1 cat /proc/net/fib_trie
 	assert_equal "$output" "$(cat "/proc/$pid/net/fib_trie")"
 	# Container root, host uid 1000000; and in the init's cgroups, seen from the host.
@@ -677,8 +677,32 @@ bad_config() {
 	assert_output --partial 'linux.namespaces: no "network" entry, but this program always creates a network namespace'
 	bad_config n4 '.linux.namespaces += [{"type": "time"}]'
 	assert_output --partial 'linux.namespaces: "time": this program creates no time namespace'
-	bad_config n5 '(.linux.namespaces[] | select(.type == "network")) += {"path": "/proc/1/ns/net"}'
-	assert_output --partial 'path: joining an existing namespace is not supported'
+	bad_config n5 '(.linux.namespaces[] | select(.type == "network")) += {"path": "/proc/999999999/ns/net"}'
+	assert_output --partial '--join-namespace net:/proc/999999999/ns/net: no such file (gone'
+	bad_config n6 '(.linux.namespaces[] | select(.type == "network")) += {"path": "/etc/hostname"}'
+	assert_output --partial '--join-namespace net:/etc/hostname: not a namespace file'
+	assert_nothing_left
+}
+
+@test "runtime: linux.namespaces[].path joins another container's network and IPC namespaces" {
+	# As podman's rootful containers: no user namespace (with one, sysfs could not be
+	# mounted in a network namespace that another user namespace owns).
+	edit_config "$BUNDLE" '.linux.namespaces |= map(select(.type != "user"))
+		| del(.linux.uidMappings, .linux.gidMappings)'
+	create first
+	local pid
+	pid=$(pid_of first)
+	edit_config "$BUNDLE" --arg pid "$pid" '.linux.namespaces |= map(
+		if .type == "network" then . + {path: "/proc/\($pid)/ns/net"}
+		elif .type == "ipc" then . + {path: "/proc/\($pid)/ns/ipc"} else . end)'
+	set_args "$BUNDLE" sh -c 'for t in net ipc uts; do readlink /proc/self/ns/$t; done'
+	IDS+=(second)
+	run rt run --bundle "$BUNDLE" second
+	assert_success
+	assert_equal "${lines[0]}" "$(readlink "/proc/$pid/ns/net")"
+	assert_equal "${lines[1]}" "$(readlink "/proc/$pid/ns/ipc")"
+	[ "${lines[2]}" != "$(readlink "/proc/$pid/ns/uts")" ] || fail "the UTS namespace was joined, not new"
+	rt delete --force first
 	assert_nothing_left
 }
 
@@ -729,10 +753,10 @@ bad_config() {
 	assert_output --partial 'linux.rootfsPropagation: "rslave": this program makes every mount of the container private'
 	bad_config u13 '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
 	assert_output --partial "process.selinuxLabel: not supported by this program"
-	bad_config u14 '.linux.namespaces |= map(if .type == "network" then . + {"path": "/proc/1/ns/net"} else . end)'
-	assert_output --partial "joining an existing namespace is not supported by this program"
-	bad_config u15 '.hooks.startContainer = [{"path": "/bin/true"}]'
-	assert_output --partial "hooks.startContainer: not supported by this program"
+	bad_config u14 '.linux.namespaces |= map(if .type == "network" then . + {"path": "/proc/1/ns/ipc"} else . end)'
+	assert_output --partial "--join-namespace net:/proc/1/ns/ipc: the wrong type, a ipc namespace, not a net one"
+	bad_config u15 '.hooks.startContainers = [{"path": "/bin/true"}]'
+	assert_output --partial "hooks.startContainers: not a hook of runtime-spec 1.2"
 	bad_config u6 '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuchopt"]}]'
 	assert_output --regexp 'mounts\[[0-9]+\]: refused as --mount type=tmpfs,source=tmpfs,target=/data,options=nosuchopt'
 	assert_output --partial 'option "nosuchopt" is not supported by this program'
