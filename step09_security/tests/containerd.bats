@@ -9,6 +9,9 @@
 # root and state, and no CRI plugin (no Kubernetes here). The containers use
 # a copy of the kit's rootfs as it is (ctr run --rootfs: no image, no
 # snapshot, no registry), and cgroups under a parent of this file's own.
+# The runtime's state (--runc-root) and the IO fifos are in this file's
+# directory too; only the shims' sockets go where containerd 1.6 always
+# puts them, /run/containerd/s, removed at the end if this file made it.
 
 load ../../tests/helpers  # in the kit: load ../../tests/helpers
 
@@ -18,7 +21,9 @@ setup_file() {
 	# Short: the sockets live here (108 bytes at most).
 	CT_DIR=$(mktemp -d /tmp/kit-containerd.XXXXXX)
 	CT_CGROUP=/kit-containerd-$$
-	export CT_DIR CT_CGROUP
+	CT_MADE_RUN=''
+	[ -e /run/containerd ] || CT_MADE_RUN=1
+	export CT_DIR CT_CGROUP CT_MADE_RUN
 	cat >"$CT_DIR/config.toml" <<-EOF
 		version = 2
 		root = "$CT_DIR/root"
@@ -51,6 +56,7 @@ teardown_file() {
 	fi
 	grep -o " $CT_DIR[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null || true
 	rm -rf "$CT_DIR"
+	[ -z "$CT_MADE_RUN" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null
 	find /sys/fs/cgroup -maxdepth 2 -type d -name "${CT_CGROUP#/}" 2>/dev/null |
 		while read -r dir; do find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null; done
 	return 0
@@ -90,7 +96,8 @@ crun() {
 	shift 2
 	while [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
-	c run --runc-binary "$rt" --cgroup "$CT_CGROUP/$id" "${opts[@]}" --rootfs "$CT_DIR/rootfs" "$id" "$@"
+	c run --runc-binary "$rt" --runc-root "$CT_DIR/runc" --fifo-dir "$CT_DIR/fifo" \
+		--cgroup "$CT_CGROUP/$id" "${opts[@]}" --rootfs "$CT_DIR/rootfs" "$id" "$@"
 }
 
 # both ID [RUN OPTIONS...] -- COMMAND...: with runc, then with the kit. Sets
@@ -111,6 +118,7 @@ assert_nothing_left_by_engine() {
 	assert_equal "$(c container ls -q)" ""
 	assert_equal "$(c task ls -q)" ""
 	assert_equal "$(c leases ls -q)" ""
+	assert_equal "$(ls -A "$CT_DIR/runc/kit-test" 2>/dev/null)" ""  # the runtimes' state
 	left=$(find /sys/fs/cgroup -mindepth 2 -path "*${CT_CGROUP}/*" -type d 2>/dev/null)
 	[ -z "$left" ] || fail "container cgroups left: $left"
 	assert_equal "$(ls -A "$KIT_NET" 2>/dev/null)" "$LEASES_BEFORE"
@@ -140,7 +148,7 @@ task_pid() { c task ls | awk -v id="$1" '$1 == id { print $2 }'; }
 		crun "$rt" "$id" -d -- /bin/sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 		pid=$(task_pid "$id")
 		[ -n "$pid" ] || fail "no task $id"
-		run c task exec --exec-id e1 "$id" /bin/sh -c 'echo in-exec $$; exit 4'
+		run c task exec --fifo-dir "$CT_DIR/fifo" --exec-id e1 "$id" /bin/sh -c 'echo in-exec $$; exit 4'
 		assert_equal "$status" 4
 		assert_output --regexp '^in-exec [0-9]+$'
 		refute_output "in-exec 1"  # a process of its own, not the init

@@ -13,7 +13,10 @@
 # DIR/dockerd.log, if docker0 is there already (another Docker's) or if
 # dockerd did not answer within 20 s.
 # dockerd_stop DIR CGROUP_PARENT: stops it, removes docker0, DIR and the
-# cgroup parent.
+# cgroup parent, and what dockerd and its containerd write where they
+# always do, if they were not there before dockerd_start: /run/containerd/s
+# (the shims' sockets), /run/docker/plugins, /etc/docker/key.json (the
+# daemon's identity).
 
 DOCKER=/usr/bin/docker
 
@@ -23,6 +26,9 @@ dockerd_start() {
 	local runtimes=()
 	for rt in "$@"; do runtimes+=(--add-runtime "$rt"); done
 	mkdir -p "$dir/data" "$dir/exec" "$dir/client"
+	[ -e /run/containerd ] || touch "$dir/made-run-containerd"
+	[ -e /run/docker ] || touch "$dir/made-run-docker"
+	[ -e /etc/docker/key.json ] || touch "$dir/made-key"
 	if ip link show docker0 >/dev/null 2>&1; then
 		echo "docker0 exists: another Docker's bridge, not ours to use or delete" >"$dir/dockerd.log"
 		return 1
@@ -56,6 +62,9 @@ dockerd_stop() {
 	[ -e "$dir/docker.pid" ] || [ -n "$pid" ] && ip link del docker0 2>/dev/null
 	# Deepest first: its layers are mounted under the data-root.
 	grep -o " $dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null
+	[ ! -e "$dir/made-run-containerd" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null
+	[ ! -e "$dir/made-run-docker" ] || rmdir /run/docker/plugins /run/docker 2>/dev/null
+	[ ! -e "$dir/made-key" ] || rm -f /etc/docker/key.json
 	rm -rf "$dir"
 	# Only our own cgroup parent, and only what is empty.
 	find /sys/fs/cgroup -maxdepth 2 -type d -name "${cgroup#/}" 2>/dev/null |
