@@ -145,7 +145,7 @@ exercise:
 # touch the cgroup tree: step06's, step08's cgroup lifecycle, step09's
 # cgroupsPath.
 VM_FROM   ?= 06
-VM_FILTER ?= ^(cgroups|overlay|ipc|security|seccomp|masked|read-only|leaks):|^runtime: (create|exec|delete|linux.resources)
+VM_FILTER ?= ^(cgroups|overlay|ipc|security|seccomp|masked|read-only|leaks|devices):|^runtime: (create|exec|delete|linux.resources)
 VM_NESTED_FILTER ?= ^cgroups:|^runtime: (create, state|delete removes|exec joins|kill --all|linux.resources)|^oci: linux.sysctl, cgroupsPath
 check-vm:
 	@scripts/deps.sh --vm

@@ -535,6 +535,8 @@ use_devices_probe() {
 	set_script 'ls -ln /dev/loop-control | awk "{ print \$1, \$3, \$4, \$5, \$6 }"
 		grep -c " /dev/loop-control " /proc/self/mountinfo'
 	run_both dn5
+	# Where the image's filesystem cannot be idmapped (a tmpfs /tmp), the kit says so.
+	KIT_OUTPUT=$(grep -v '^container: \[user\] warning: mount_setattr' <<<"$KIT_OUTPUT" || true)
 	assert_same_as_runc
 	assert_line "$(ls -ln /dev/loop-control | awk '{ print $1, 65534, 65534, $5, $6 }')"
 	assert_line 1
