@@ -51,9 +51,10 @@ static json_t *linux_features(void)
 int print_features(const struct options *o)
 {
 	(void)o;
-	put_json(json_pack("{s:s, s:s, s:[], s:o, s:o, s:{s:s}}",
+	put_json(json_pack("{s:s, s:s, s:[ssssss], s:o, s:o, s:{s:s}}",
 		"ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION,
-		"hooks", "mountOptions", mount_options(), "linux", linux_features(),
+		"hooks", "prestart", "createRuntime", "createContainer", "startContainer",
+		"poststart", "poststop", "mountOptions", mount_options(), "linux", linux_features(),
 		"annotations", "org.container-kit.version", KIT_VERSION));
 	return 0;
 }

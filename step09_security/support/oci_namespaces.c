@@ -156,10 +156,9 @@ static int open_own(int n)
 static void close_all(void)
 {
 	for (int n = 0; n < NNAMESPACE_TYPES; n++) {
-		if (n != NS_USER && target_fd[n] >= 0) {  /* the child's, across clone() */
+		if (target_fd[n] >= 0)  /* the child has its own copy of the user one */
 			close(target_fd[n]);
-			target_fd[n] = -1;
-		}
+		target_fd[n] = -1;
 		if (own_fd[n] >= 0)
 			close(own_fd[n]);
 		own_fd[n] = -1;

@@ -7,8 +7,12 @@
 #
 # podman keeps its images and containers in a directory of this file's own
 # (--root, --runroot), the image is the kit's rootfs (`podman import`, no
-# registry), and every container has --network none (no bridge, no NAT on
-# the host) and --cgroup-parent of this file's own, removed at the end.
+# registry), and every container has --cgroup-parent of this file's own,
+# removed at the end. --network none, but for the tests of podman's default
+# network (netavark's bridge), which run podman in a network namespace this
+# file makes (PM_NETNS): the bridge, its veths, netavark's firewall rules
+# and ip_forward are that namespace's, the host's stay as they were (each
+# such test compares the host's ruleset before and after).
 # cgroupfs, not systemd: this host's cgroups are hybrid. This host's
 # open-files hard limit (20000) is below podman's rootful default, and so
 # may its process limit be: --ulimit sets both, as runc needs it too.
@@ -21,13 +25,18 @@ setup_file() {
 	PM_DIR=$(mktemp -d "$KIT_TOP/build/kit-podman.XXXXXX")
 	PM_CGROUP=/kit-podman-$$
 	export PM_DIR PM_CGROUP
+	# The first podman command picks the network backend: netavark, when installed.
 	tar -C "$KIT_ROOTFS" -c . | pm "$(command -v runc)" import - kit-rootfs:test >/dev/null
+	PM_NETNS=kit-podman-$$
+	ip netns add "$PM_NETNS" && ip -n "$PM_NETNS" link set lo up
+	export PM_NETNS
 }
 
 teardown_file() {
 	[ -n "${PM_DIR:-}" ] || return 0
 	pm "$(command -v runc)" rm -af -t 0 >/dev/null 2>&1 || true
 	pm "$(command -v runc)" rmi -af >/dev/null 2>&1 || true
+	[ -z "${PM_NETNS:-}" ] || ip netns del "$PM_NETNS" 2>/dev/null || true
 	grep -o " $PM_DIR[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l 2>/dev/null || true
 	rm -rf "$PM_DIR"
 	# podman's own cgroups (conmon's) and the containers' parent, under ours alone.
@@ -44,8 +53,9 @@ setup() {
 	# suppressions (tests/sanitize) cannot reach a sanitized kit through it.
 	[ -z "${KIT_SANITIZE:-}" ] || skip "podman's conmon clears LSAN_OPTIONS (make check SANITIZE=1)"
 	KIT_STATE=/run/container-kit/runtime
-	OPTS=(--network none --cgroup-parent "$PM_CGROUP" --ulimit nofile=20000:20000
-		--ulimit nproc=4096:4096)
+	NET_OPTS=(--cgroup-parent "$PM_CGROUP" --ulimit nofile=20000:20000 --ulimit nproc=4096:4096)
+	OPTS=(--network none "${NET_OPTS[@]}")
+	PM_IN=()  # in_netns: podman runs in PM_NETNS
 }
 
 teardown() {
@@ -59,7 +69,7 @@ teardown() {
 pm() {
 	local runtime=$1
 	shift
-	PODMAN_IGNORE_CGROUPSV1_WARNING=1 podman --root "$PM_DIR/root" --runroot "$PM_DIR/run" --tmpdir "$PM_DIR/tmp" \
+	PODMAN_IGNORE_CGROUPSV1_WARNING=1 "${PM_IN[@]}" podman --root "$PM_DIR/root" --runroot "$PM_DIR/run" --tmpdir "$PM_DIR/tmp" \
 		--cgroup-manager cgroupfs --events-backend file --runtime "$runtime" "$@"
 }
 
@@ -176,5 +186,114 @@ assert_kit_left_nothing() {
 	assert_equal "$output" "$RUNC_OUTPUT"
 	assert_line --regexp '^Seccomp:	2$'
 	assert_line --regexp '^NoNewPrivs:	0$'  # podman leaves noNewPrivileges out: false
+	assert_kit_left_nothing
+}
+
+# --- podman's default network: netavark, in PM_NETNS ------------------------
+
+# From here podman runs in PM_NETNS; needs netavark (podman's CNI backend is
+# another program); the host's firewall is noted, to compare at the end.
+in_netns() {
+	[ "$(pm "$(command -v runc)" info --format '{{.Host.NetworkBackend}}')" = netavark ] ||
+		skip "podman's network backend is not netavark (scripts/packages.txt lists it)"
+	PM_IN=(nsenter --net="/run/netns/$PM_NETNS")
+	HOST_RULES=$(nft list ruleset)
+	HOST_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
+	HOST_LINKS=$(ip -o link | cut -d: -f2 | sort)
+}
+
+# Podman's network is gone with its last container: no bridge, no veth in
+# PM_NETNS (only lo); the host's ruleset, ip_forward and links as before.
+assert_network_gone() {
+	assert_equal "$(ip -n "$PM_NETNS" -o link | cut -d: -f2 | tr -d ' ')" lo
+	assert_equal "$(nft list ruleset)" "$HOST_RULES"
+	assert_equal "$(cat /proc/sys/net/ipv4/ip_forward)" "$HOST_FORWARD"
+	assert_equal "$(ip -o link | cut -d: -f2 | sort)" "$HOST_LINKS"
+	[ -z "$(ls /run/netns | grep -v "^$PM_NETNS\$")" ] || fail "netns left: $(ls /run/netns)"
+}
+
+# One HTTP/1.0 GET with busybox nc, its body's last line (busybox's static wget
+# crashes on this host, in the image too). HTTP_GET is the same in a container.
+HTTP_GET='printf "GET / HTTP/1.0\r\n\r\n" | nc 127.0.0.1 8080 2>/dev/null | tail -n 1'
+
+# wait_http PORT: the page served on PM_NETNS's loopback, fetched from there; tries for 5 s.
+wait_http() {
+	local i page
+	for i in $(seq 50); do
+		page=$(nsenter --net="/run/netns/$PM_NETNS" busybox sh -c "${HTTP_GET//8080/$1}")
+		[ -n "$page" ] && { echo "$page"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "podman: its default network gives eth0 podman's address, the gateway answers, as with runc" {
+	in_netns
+	local gateway probe
+	# The gateway podman's IPAM chose for its network "podman" (10.88.0.1 by default).
+	gateway=$(pm "$(command -v runc)" network inspect podman --format '{{range .Subnets}}{{.Gateway}}{{end}}')
+	[ -n "$gateway" ] || fail "podman's network has no gateway"
+	probe="ip -o -4 addr show eth0 | awk '{ print \$2, \$4 }' | sed 's/\\.[0-9]*\\//.N\\//'
+		ip route | sed -n 's/^default via \\([^ ]*\\) dev \\([^ ]*\\).*/default \\1 \\2/p'
+		ping -c 1 -W 2 $gateway >/dev/null && echo gateway-answers
+		ls /sys/class/net | sort | tr '\\n' ' '"
+	both run --rm --cap-add NET_RAW "${NET_OPTS[@]}" kit-rootfs:test sh -c "$probe"
+	assert_equal "$RUNC_STATUS" 0
+	assert_success
+	assert_equal "$output" "$RUNC_OUTPUT"
+	assert_line "eth0 ${gateway%.*}.N/16"
+	assert_line "default $gateway eth0"
+	assert_line gateway-answers
+	assert_network_gone
+	assert_kit_left_nothing
+}
+
+@test "podman: -p 127.0.0.1:PORT publishes a container's httpd on the loopback, as with runc" {
+	in_netns
+	local rt id port=18080 page
+	for rt in "$(command -v runc)" "$CONTAINER"; do
+		page="served by $(basename "$rt")"
+		id=$(pm "$rt" run -d -p "127.0.0.1:$port:8080" "${NET_OPTS[@]}" kit-rootfs:test sh -c \
+			"mkdir /tmp/www && echo '$page' >/tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www")
+		run wait_http "$port"
+		assert_success
+		assert_output "$page"
+		pm "$rt" rm -f -t 0 "$id" >/dev/null
+		run wait_http "$port"
+		assert_failure  # nothing serves it any more
+	done
+	assert_network_gone
+	assert_kit_left_nothing
+}
+
+@test "podman: a second container joins the first's network namespace by path and reaches it on localhost" {
+	in_netns
+	local id pid rt bundle=$BATS_TEST_TMPDIR/pair
+	# The second: a runc spec bundle whose network namespace is the first's, by path.
+	mkdir -p "$bundle/rootfs"
+	cp -a "$KIT_ROOTFS/." "$bundle/rootfs"
+	(cd "$bundle" && runc spec)
+	for rt in "$(command -v runc)" "$CONTAINER"; do
+		# The first: podman's, on its default network, serving on 8080.
+		id=$(pm "$rt" run -d "${NET_OPTS[@]}" kit-rootfs:test sh -c \
+			"mkdir /tmp/www && echo pod-page >/tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www")
+		pid=$(pm "$rt" inspect --format '{{.State.Pid}}' "$id")
+		jq --arg net "/proc/$pid/ns/net" --arg get "$HTTP_GET" '.process.terminal = false
+			| .process.args = ["sh", "-c", "for i in $(seq 50); do p=$(\($get)); [ -n \"$p\" ] && break; sleep 0.1; done; echo $p; readlink /proc/self/ns/net; ls /sys/class/net | sort | tr \"\\n\" \" \""]
+			| .linux.namespaces |= map(if .type == "network" then .path = $net else . end)' \
+			"$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
+		run runc --root "$BATS_TEST_TMPDIR/runc-state" run --bundle "$bundle" pair-runc
+		RUNC_STATUS=$status RUNC_OUTPUT=$output
+		run "$CONTAINER" --root "$BATS_TEST_TMPDIR/kit-state" run --bundle "$bundle" pair-kit
+		assert_equal "$RUNC_STATUS" 0
+		assert_success
+		assert_equal "$output" "$RUNC_OUTPUT"
+		assert_equal "$output" "pod-page
+$(readlink "/proc/$pid/ns/net")
+eth0 lo "
+		assert_dir_not_exist "$BATS_TEST_TMPDIR/kit-state/pair-kit"
+		pm "$rt" rm -f -t 0 "$id" >/dev/null
+	done
+	assert_network_gone
 	assert_kit_left_nothing
 }
