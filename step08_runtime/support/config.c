@@ -555,6 +555,20 @@ static int share_namespace(int n)
 }
 
 /*
+ * No hostname: runc sets none, and the new UTS namespace keeps the copy of
+ * the host's it was born with (ctr run sends none). The uts layer would set
+ * its default; it sets the same name instead.
+ */
+static int keep_host_hostname(const char *where)
+{
+	char name[65];  /* HOST_NAME_MAX + 1 */
+
+	if (sys("runtime", gethostname(name, sizeof(name)), "gethostname()") < 0)
+		return -1;
+	return apply(where, "hostname", name);
+}
+
+/*
  * Exactly the types listed are the container's: new, or joined when the
  * entry has a path (--join-namespace, oci_namespaces.c). An unlisted one is
  * the runtime's own: a layer that can leave its namespace out is told so
@@ -588,6 +602,9 @@ static int check_namespaces(json_t *linux_obj, struct oci_config *config)
 			if (apply(where, "join-namespace", join) < 0)
 				return -1;
 		}
+		if (n == NS_UTS && !path && is_empty(json_object_get(config->json, "hostname")) &&
+		    keep_host_hostname(where) < 0)
+			return -1;
 		/* A new network namespace is all runc makes (and lo up): the engine wires it. */
 		if (n == NS_NET && !path && has_layer_option("net") &&
 		    apply(where, "net", "none") < 0)

@@ -5,7 +5,8 @@
  * it holds what the layers hold on the host side (the net layer's lock on
  * its address, ...); it records "created" in state.json once the init waits
  * on exec.fifo; when the container exits, it reaps it, runs every layer's
- * cleanup, and records "stopped".
+ * cleanup, and records "stopped". Once "created", it holds none of the
+ * descriptors of create's caller.
  *
  * Before clone() it hands the init what the init needs to wait for `start`
  * (the struct below, copied by clone): exec.fifo, opened O_PATH while the
@@ -261,6 +262,30 @@ static int run_create_hooks(struct launch *l)
 	return ret;
 }
 
+/*
+ * `create` returns as runc's does, holding nothing of its caller's: the
+ * engine that started it (containerd's shim, conmon) reads create's stdout
+ * and stderr until they close, and the monitor lives on. The init has its
+ * own copies (or the terminal, whose socket it has closed); from here the
+ * monitor's words go to --log alone.
+ */
+static int let_go_of_caller(struct launch *l)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (sys("runtime", null, "open(\"/dev/null\")") < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (fd != null && sys("runtime", dup2(null, fd), "dup2(/dev/null, %d)", fd) < 0)
+			return -1;
+	if (null > 2)
+		close(null);
+	if (l->console >= 0)
+		close(l->console);
+	l->console = -1;
+	return 0;
+}
+
 /* The container is set up and waits: say so in state.json, and to whoever waits. */
 static int report_created(struct launch *l)
 {
@@ -284,6 +309,8 @@ static int report_created(struct launch *l)
 		json_decref(state);
 		return ret;
 	}
+	if (let_go_of_caller(l) < 0)
+		return -1;
 	if (write(l->created, "c", 1) != 1)
 		sys("runtime", -1, "write(created pipe)");  /* create's CLI died: carry on */
 	close(l->created);
