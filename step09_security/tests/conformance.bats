@@ -72,7 +72,15 @@ create_in() {
 		fail "$1 create $2 failed: $(cat "$BATS_TEST_TMPDIR/$1-$2.out")"
 }
 create_both() { create_in ref "$1" && create_in rt "$1"; }
-out_of() { cat "$BATS_TEST_TMPDIR/$1-$2.out"; }
+# out_of RUNTIME ID: what the container wrote. Under make check SANITIZE=1,
+# ASan warns on stderr when the kit's init exits from a signal handler on
+# clone's stack: the sanitizer's words, not the container's; left out.
+out_of() {
+	grep -v -e '^==[0-9]*==WARNING: ASan is ignoring requested __asan_handle_no_return' \
+		-e '^False positive error reports may follow$' \
+		-e '^For details see https://github.com/google/sanitizers/issues/189$' \
+		"$BATS_TEST_TMPDIR/$1-$2.out" || true
+}
 
 status_in() { "$1" state "$2" 2>/dev/null | jq -r .status; }
 pid_in() { "$1" state "$2" | jq -r .pid; }
